@@ -1,0 +1,254 @@
+// dualiter — Python's two iteration protocols, `for` and `async for`, as C++20 concepts.
+//
+// This is the protocol layer. It depends on the standard library only, so a library that merely
+// wants to constrain its templates on SyncIterable / AsyncIterable pays for nothing else.
+//
+//   Python                         dualiter
+//   __iter__ / __next__            std::ranges::begin / end            (SyncIterable)
+//   __aiter__                      dualiter::aiter(r)                  (AsyncIterable)
+//   __anext__ + StopAsyncIteration co_await dualiter::anext(it) -> optional-like, empty = end
+//   async for x in r: use(x)       auto it = aiter(r); while (auto x = co_await anext(it)) use(*x);
+#ifndef DUALITER_CONCEPTS_HPP
+#define DUALITER_CONCEPTS_HPP
+
+#include <concepts>
+#include <coroutine>
+#include <iterator>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+
+namespace dualiter {
+
+namespace detail {
+
+template <class T>
+inline constexpr bool is_coroutine_handle_v = false;
+template <class P>
+inline constexpr bool is_coroutine_handle_v<std::coroutine_handle<P>> = true;
+
+// The three result types [expr.await] allows for await_suspend.
+template <class T>
+concept await_suspend_result =
+    std::same_as<T, void> || std::same_as<T, bool> || is_coroutine_handle_v<T>;
+
+template <class T>
+std::decay_t<T> decay_copy(T&&);  // unevaluated only: the type `auto x = expr;` would give
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
+// Awaiter, Awaitable, await_result_t
+// ---------------------------------------------------------------------------------------------
+
+/// An object `co_await` can use directly: await_ready, await_suspend(coroutine_handle<>),
+/// await_resume. Python: the object `__await__` returns.
+template <class A>
+concept Awaiter = requires(std::remove_reference_t<A>& a, std::coroutine_handle<> h) {
+  { a.await_ready() } -> std::convertible_to<bool>;
+  { a.await_suspend(h) } -> detail::await_suspend_result;
+  a.await_resume();
+};
+
+namespace detail {
+
+template <class A>
+concept has_member_co_await = requires(A&& a) { static_cast<A&&>(a).operator co_await(); };
+
+template <class A>
+concept has_free_co_await = requires(A&& a) { operator co_await(static_cast<A&&>(a)); };
+
+/// The awaiter `co_await a` uses, ignoring any promise's await_transform: member operator
+/// co_await, else a free one, else `a` itself.
+template <class A>
+decltype(auto) get_awaiter(A&& a) {
+  if constexpr (has_member_co_await<A>) {
+    return static_cast<A&&>(a).operator co_await();
+  } else if constexpr (has_free_co_await<A>) {
+    return operator co_await(static_cast<A&&>(a));
+  } else {
+    return static_cast<A&&>(a);
+  }
+}
+
+template <class A>
+using awaiter_t = decltype(get_awaiter(std::declval<A>()));
+
+}  // namespace detail
+
+/// Something `co_await` accepts in a coroutine without await_transform: an Awaiter, or a type
+/// with a member or free `operator co_await` returning one. Python: an object with `__await__`.
+template <class A>
+concept Awaitable = requires { typename detail::awaiter_t<A>; } && Awaiter<detail::awaiter_t<A>>;
+
+/// The type of `co_await std::declval<A>()`.
+template <Awaitable A>
+using await_result_t =
+    decltype(std::declval<std::remove_reference_t<detail::awaiter_t<A>>&>().await_resume());
+
+// ---------------------------------------------------------------------------------------------
+// The result of anext: optional-like
+// ---------------------------------------------------------------------------------------------
+
+/// What `co_await anext(it)` must give: testable (`if (x)`), empty at the end, and `*x` is the
+/// element. Models: std::optional<T>, T*, dualiter::anext_result<R>.
+template <class R>
+concept OptionalLike = requires(std::remove_cvref_t<R>& r) {
+  static_cast<bool>(r);
+  *r;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Customization point objects: aiter, anext
+// ---------------------------------------------------------------------------------------------
+
+/// Opt-in, like std::ranges::enable_borrowed_range: true when iterators obtained from an rvalue
+/// of T stay valid after T is gone, so that `aiter(T{})` is allowed.
+template <class T>
+inline constexpr bool enable_borrowed_async_iterable = false;
+
+namespace detail::aiter_cpo {
+
+// Poison pill: hides dualiter::aiter (an object, which would switch ADL off) from the
+// unqualified call below, so only argument-dependent lookup can find a free aiter.
+void aiter() = delete;
+
+template <class T>
+concept has_member = requires(T& t) { detail::decay_copy(t.aiter()); };
+
+template <class T>
+concept has_adl = requires(T& t) { detail::decay_copy(aiter(t)); };
+
+template <class T>
+concept borrowable = std::is_lvalue_reference_v<T> ||
+                     enable_borrowed_async_iterable<std::remove_cvref_t<T>>;
+
+struct fn {
+  /// Member r.aiter() if there is one, else a free aiter(r) found by ADL; the result by value.
+  template <class T>
+    requires borrowable<T> && (has_member<T> || has_adl<T>)
+  constexpr auto operator()(T&& t) const {
+    if constexpr (has_member<T>) {
+      return t.aiter();
+    } else {
+      return aiter(t);
+    }
+  }
+};
+
+}  // namespace detail::aiter_cpo
+
+namespace detail::anext_cpo {
+
+void anext() = delete;  // poison pill, see aiter
+
+template <class I>
+concept has_member = requires(I& i) { i.anext(); };
+
+template <class I>
+concept has_adl = requires(I& i) { anext(i); };
+
+struct fn {
+  /// Member it.anext() if there is one, else a free anext(it) found by ADL: an awaitable whose
+  /// result is empty at the end.
+  template <class I>
+    requires has_member<I> || has_adl<I>
+  constexpr decltype(auto) operator()(I&& i) const {
+    if constexpr (has_member<I>) {
+      return i.anext();
+    } else {
+      return anext(i);
+    }
+  }
+};
+
+}  // namespace detail::anext_cpo
+
+// CPOs live in an inline namespace so a type in namespace dualiter may still declare a hidden
+// friend named aiter or anext without clashing with the objects.
+inline namespace cpo {
+/// Python: aiter(r) / r.__aiter__(). Returns an async iterator by value.
+inline constexpr detail::aiter_cpo::fn aiter{};
+/// Python: anext(it) / it.__anext__(). Returns an awaitable; its result is empty at the end.
+inline constexpr detail::anext_cpo::fn anext{};
+}  // namespace cpo
+
+// ---------------------------------------------------------------------------------------------
+// The protocol concepts
+// ---------------------------------------------------------------------------------------------
+
+/// The awaitable `anext(i)` returns for an lvalue I.
+template <class I>
+using anext_awaitable_t = decltype(dualiter::anext(std::declval<I&>()));
+
+/// Async iterator: the object aiter returns. Python: an object with `__anext__`.
+///
+/// Requires: `dualiter::anext(i)` on an lvalue i is Awaitable, and its await result is
+/// OptionalLike (empty is the end: Python's StopAsyncIteration).
+/// Laws: once a result is empty, every later one is empty too; one anext at a time.
+/// Models: what aiter returns for async_generator, as_async and dual; async_generator itself.
+template <class I>
+concept AsyncIterator = std::move_constructible<I> && requires(I& i) { dualiter::anext(i); } &&
+                        Awaitable<anext_awaitable_t<I>> &&
+                        OptionalLike<await_result_t<anext_awaitable_t<I>>>;
+
+/// Python's `for`: an object with `__iter__`. Exactly std::ranges::input_range.
+/// Models: every standard container, arrays, string_view, generator<T>, as_sync(r), dual(r).
+template <class R>
+concept SyncIterable = std::ranges::input_range<R>;
+
+/// Python's `async for`: an object with `__aiter__`.
+///
+/// Requires: `dualiter::aiter(r)` on an lvalue r of R (cv-qualifiers as written) returns an
+/// AsyncIterator.
+/// Laws: the iterator is valid while r lives; after the end anext stays empty.
+/// Models: async_generator<T>, as_async(r), dual(r). Not: standard containers, generator<T>.
+template <class R>
+concept AsyncIterable = requires(std::remove_reference_t<R>& r) { dualiter::aiter(r); } &&
+                        AsyncIterator<decltype(dualiter::aiter(std::declval<std::remove_reference_t<R>&>()))>;
+
+/// Type of the async iterator aiter gives for an lvalue of R.
+template <AsyncIterable R>
+using async_iterator_t = decltype(dualiter::aiter(std::declval<std::remove_reference_t<R>&>()));
+
+/// Type of `co_await anext(it)` for an async iterator I (optional-like).
+template <AsyncIterator I>
+using anext_result_t = await_result_t<anext_awaitable_t<I>>;
+
+/// Type of `*x` for `x = co_await anext(it)`: how elements are handed out.
+template <AsyncIterable R>
+using async_reference_t =
+    decltype(*std::declval<std::remove_cvref_t<anext_result_t<async_iterator_t<R>>>&>());
+
+/// The element type of an async iterable, without reference or cv-qualifiers.
+template <AsyncIterable R>
+using async_value_t = std::remove_cvref_t<async_reference_t<R>>;
+
+/// The element type of a sync iterable: std::ranges::range_value_t.
+template <SyncIterable R>
+using sync_value_t = std::ranges::range_value_t<R>;
+
+/// How elements of a sync iterable are handed out: std::ranges::range_reference_t.
+template <SyncIterable R>
+using sync_reference_t = std::ranges::range_reference_t<R>;
+
+namespace detail {
+template <class R>
+concept same_value_both_ways = std::same_as<sync_value_t<R>, async_value_t<R>>;
+}
+
+/// Both protocols, with the same value type on both sides. Python: an object with `__iter__`
+/// and `__aiter__`.
+///
+/// Requires: SyncIterable<R> and AsyncIterable<R>; sync_value_t<R> == async_value_t<R>.
+/// Laws: both sides give equal sequences.
+/// Models: dual(r); any class with begin/end and aiter over the same elements.
+/// Subsumes SyncIterable and AsyncIterable, so overloads on the three pick this one.
+template <class R>
+concept DualIterable = SyncIterable<R> && AsyncIterable<R> && detail::same_value_both_ways<R>;
+
+}  // namespace dualiter
+
+#include <dualiter/diagnostics.hpp>
+
+#endif  // DUALITER_CONCEPTS_HPP

@@ -1,0 +1,149 @@
+// The "not async iterable" family of compile errors.
+//
+// The concepts in concepts.hpp are the detection interface (SFINAE-friendly, usable in
+// requires-clauses). The assert_* functions here are for entry points users call: each stops
+// compilation with one static_assert that says which part of the protocol is missing and how to
+// fix it, the way Python says `TypeError: 'async for' requires an object with __aiter__ method,
+// got generator`. The offending type appears in the compiler's instantiation note (GCC:
+// `[with T = ...]`) and in the failed condition (Clang: `requirement 'has_aiter<...>'`).
+//
+// Each check runs only when the previous one passed (`if constexpr` chain), so one misuse gives
+// one error, not a cascade.
+#ifndef DUALITER_DIAGNOSTICS_HPP
+#define DUALITER_DIAGNOSTICS_HPP
+
+#include <dualiter/concepts.hpp>
+
+namespace dualiter {
+
+/// The protocol, one requirement at a time. These names are what Clang prints in its notes
+/// ("because 'X' does not satisfy 'has_aiter'"), so they read as the reason.
+namespace protocol {
+
+template <class T>
+concept has_aiter = requires(std::remove_reference_t<T>& r) { dualiter::aiter(r); };
+
+template <class T>
+using iterator_of = decltype(dualiter::aiter(std::declval<std::remove_reference_t<T>&>()));
+
+template <class T>
+concept aiter_result_is_movable = std::move_constructible<iterator_of<T>>;
+
+template <class T>
+concept aiter_result_has_anext = requires(iterator_of<T>& it) { dualiter::anext(it); };
+
+template <class T>
+concept anext_is_awaitable = Awaitable<anext_awaitable_t<iterator_of<T>>>;
+
+template <class T>
+concept anext_result_is_optional_like =
+    OptionalLike<await_result_t<anext_awaitable_t<iterator_of<T>>>>;
+
+template <class T>
+concept sync_and_async_value_types_match = detail::same_value_both_ways<T>;
+
+template <class T>
+concept is_awaitable = Awaitable<T>;
+
+template <class T>
+concept is_sync_iterable = SyncIterable<T>;
+
+template <class T>
+concept is_async_iterable = AsyncIterable<T>;
+
+}  // namespace protocol
+
+/// Stops compilation with "dualiter: not async iterable: <what is missing>. Fix: <how>" unless
+/// T models AsyncIterable. Call it first thing in a template that needs an async iterable, and
+/// guard the rest with `if constexpr (AsyncIterable<T>)`.
+template <class T>
+constexpr void assert_async_iterable() {
+  using namespace protocol;
+  if constexpr (!has_aiter<T> && SyncIterable<T>) {
+    static_assert(has_aiter<T>,
+                  "dualiter: not async iterable: this is a sync range (begin/end) without aiter. "
+                  "Fix: wrap it with dualiter::as_async(r), or iterate it with a plain for loop");
+  } else if constexpr (!has_aiter<T>) {
+    static_assert(has_aiter<T>,
+                  "dualiter: not async iterable: there is no member r.aiter() and no free "
+                  "aiter(r). Fix: give the type an aiter() that returns an async iterator, for "
+                  "example a dualiter::async_generator");
+  } else if constexpr (!aiter_result_is_movable<T>) {
+    static_assert(aiter_result_is_movable<T>,
+                  "dualiter: not async iterable: aiter(r) returns an iterator that cannot be "
+                  "moved. Fix: return an object type with a move constructor");
+  } else if constexpr (!aiter_result_has_anext<T>) {
+    static_assert(aiter_result_has_anext<T>,
+                  "dualiter: not async iterable: the iterator aiter(r) returns has no anext "
+                  "(no member it.anext() and no free anext(it)). Fix: give the iterator an "
+                  "anext() that returns an awaitable of an optional-like result");
+  } else if constexpr (!anext_is_awaitable<T>) {
+    static_assert(anext_is_awaitable<T>,
+                  "dualiter: not async iterable: anext(it) does not return an awaitable (no "
+                  "await_ready/await_suspend/await_resume, no operator co_await). Fix: return an "
+                  "awaiter or a dualiter::task from anext()");
+  } else if constexpr (!anext_result_is_optional_like<T>) {
+    static_assert(anext_result_is_optional_like<T>,
+                  "dualiter: not async iterable: co_await anext(it) does not give an "
+                  "optional-like result (explicit operator bool and operator*). Fix: give "
+                  "std::optional<T>, a pointer or dualiter::anext_result<R>, empty at the end");
+  }
+}
+
+/// Stops compilation with "dualiter: not sync iterable: ..." unless T models SyncIterable.
+template <class T>
+constexpr void assert_sync_iterable() {
+  using namespace protocol;
+  if constexpr (!is_sync_iterable<T> && AsyncIterable<T>) {
+    static_assert(is_sync_iterable<T>,
+                  "dualiter: not sync iterable: this is async iterable only (aiter/anext), a "
+                  "plain for loop cannot drive it. Fix: consume it with co_await "
+                  "dualiter::anext(it) in a task, or wrap it with dualiter::as_sync(r)");
+  } else if constexpr (!is_sync_iterable<T>) {
+    static_assert(is_sync_iterable<T>,
+                  "dualiter: not sync iterable: std::ranges::begin/end do not accept it (no "
+                  "begin()/end() giving an input iterator). Fix: give it begin() and end(), "
+                  "for example by returning a dualiter::generator");
+  }
+}
+
+/// Stops compilation with "dualiter: not dual iterable: ..." unless T models DualIterable.
+template <class T>
+constexpr void assert_dual_iterable() {
+  using namespace protocol;
+  if constexpr (!is_sync_iterable<T> && !is_async_iterable<T>) {
+    static_assert(is_sync_iterable<T> || is_async_iterable<T>,
+                  "dualiter: not dual iterable: it is neither sync iterable (begin/end) nor "
+                  "async iterable (aiter). Fix: give it begin()/end() and aiter() over the same "
+                  "elements");
+  } else if constexpr (!is_async_iterable<T>) {
+    static_assert(is_async_iterable<T>,
+                  "dualiter: not dual iterable: it is sync iterable only (begin/end, no aiter). "
+                  "Fix: wrap it with dualiter::dual(r), or add an aiter() over the same "
+                  "elements");
+  } else if constexpr (!is_sync_iterable<T>) {
+    static_assert(is_sync_iterable<T>,
+                  "dualiter: not dual iterable: it is async iterable only (aiter, no "
+                  "begin/end). Fix: add begin()/end() over the same elements, or use "
+                  "dualiter::as_sync(r) where a sync range is needed");
+  } else if constexpr (!sync_and_async_value_types_match<T>) {
+    static_assert(sync_and_async_value_types_match<T>,
+                  "dualiter: not dual iterable: the sync and async sides give different value "
+                  "types (sync_value_t != async_value_t). Fix: make both sides yield the same "
+                  "element type");
+  }
+}
+
+/// Stops compilation with "dualiter: not awaitable: ..." unless `co_await std::declval<T>()`
+/// works without an await_transform.
+template <class T>
+constexpr void assert_awaitable() {
+  static_assert(protocol::is_awaitable<T>,
+                "dualiter: not awaitable: it has no await_ready/await_suspend/await_resume and "
+                "no operator co_await. Fix: pass a dualiter::task, an awaiter, or a type with "
+                "operator co_await");
+}
+
+}  // namespace dualiter
+
+#endif  // DUALITER_DIAGNOSTICS_HPP

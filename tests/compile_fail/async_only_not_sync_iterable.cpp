@@ -1,0 +1,21 @@
+// expect: not sync iterable
+// expect: dualiter::as_sync
+// expect: async_source
+#include <dualiter/concepts.hpp>
+
+#include <coroutine>
+#include <optional>
+
+struct next_awaiter {
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  std::optional<int> await_resume() const noexcept { return std::nullopt; }
+};
+struct async_source {
+  struct iterator {
+    next_awaiter anext() { return {}; }
+  };
+  iterator aiter() { return {}; }
+};
+
+int main() { dualiter::assert_sync_iterable<async_source>(); }

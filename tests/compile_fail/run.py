@@ -1,0 +1,87 @@
+#!/usr/bin/env python3
+"""Must-not-compile tests: each case must fail to compile with dualiter's own message.
+
+Usage: run.py -- COMPILER... FLAGS... -- CASE.cpp...
+
+A case file states what its first error must contain, one `// expect: TEXT` line per text
+(at least one). A case passes when the compiler exits with status 1 (an internal compiler error
+or a crash is not a pass) and every expected text appears in the first error block: from the
+start of the output up to the line before the second `error:`. Matching only that block means
+a cascade of later errors cannot satisfy it. File paths are stripped first, so a case named
+after a type cannot "prove" that the type was named.
+
+Prints TAP (one `ok`/`not ok` per case) and a closing `# N passed, N failed`.
+"""
+
+import concurrent.futures
+import os
+import re
+import subprocess
+import sys
+
+EXPECT = re.compile(r"^\s*//\s*expect:\s*(.+?)\s*$")
+PATH = re.compile(r"(?:[\w.+-]*/)+[\w.+-]+\.(?:cpp|hpp|h|cc)\b|\b[\w.+-]+\.(?:cpp|hpp|h|cc)\b")
+
+
+def expectations(case):
+    with open(case, encoding="utf-8") as f:
+        return [m.group(1) for m in map(EXPECT.match, f) if m]
+
+
+def first_error_block(output):
+    lines = output.splitlines()
+    errors = [i for i, line in enumerate(lines) if "error:" in line]
+    end = errors[1] if len(errors) > 1 else len(lines)
+    return "\n".join(lines[:end])
+
+
+def run_case(compiler, case):
+    name = os.path.basename(case)
+    expected = expectations(case)
+    if not expected:
+        return name, False, "no `// expect:` line in the case"
+    env = dict(os.environ, LC_ALL="C", LANG="C")
+    proc = subprocess.run(compiler + [case], capture_output=True, text=True, env=env)
+    output = proc.stdout + proc.stderr
+    if proc.returncode == 0:
+        return name, False, "compiled, but must not"
+    if proc.returncode != 1:
+        return name, False, f"compiler exit status {proc.returncode} (a crash is not a pass):\n{output}"
+    block = PATH.sub("<file>", first_error_block(output))
+    missing = [text for text in expected if text not in block]
+    if missing:
+        return name, False, f"missing {missing!r} in the first error:\n{block}"
+    return name, True, f"first error has {len(block.splitlines())} lines"
+
+
+def main(argv):
+    if "--" not in argv:
+        sys.exit(__doc__)
+    argv = argv[argv.index("--") + 1:]
+    if "--" not in argv:
+        sys.exit(__doc__)
+    split = argv.index("--")
+    compiler, cases = argv[:split], sorted(argv[split + 1:])
+    if not cases:
+        print("1..0 # no cases given")
+        print("# 0 passed, 1 failed")
+        return 1
+    print(f"1..{len(cases)}")
+    passed = failed = 0
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        results = pool.map(lambda c: run_case(compiler, c), cases)
+        for number, (name, ok, detail) in enumerate(results, start=1):
+            if ok:
+                passed += 1
+                print(f"ok {number} - {name} # {detail}")
+            else:
+                failed += 1
+                print(f"not ok {number} - {name}")
+                for line in detail.splitlines():
+                    print(f"#   {line}")
+    print(f"# {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

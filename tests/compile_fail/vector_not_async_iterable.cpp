@@ -1,0 +1,15 @@
+// The C++ twin of Python's
+//   TypeError: 'async for' requires an object with __aiter__ method, got list
+// expect: not async iterable
+// expect: std::vector<int>
+// expect: dualiter::as_async
+#include <dualiter/concepts.hpp>
+
+#include <vector>
+
+template <class R>
+void consume_async(R&&) {
+  dualiter::assert_async_iterable<R>();
+}
+
+int main() { consume_async(std::vector<int>{1, 2, 3}); }

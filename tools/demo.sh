@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds dualiter optimised, runs every example, then the sync-vs-async benchmark summary.
+set -eu
+cd "$(dirname "$0")/.."
+bash tools/install-deps.sh
+dir=build/release
+if [ ! -f "$dir/build.ninja" ]; then
+  meson setup "$dir" --buildtype=release -Dtests=false -Dbench=enabled >/dev/null
+fi
+meson compile -C "$dir" >/dev/null
+for example in $(meson introspect "$dir" --tests | python3 -c '
+import json, sys
+for t in json.load(sys.stdin):
+    if any(s.split(":")[-1] == "examples" for s in t["suite"]):
+        print(t["cmd"][0])'); do
+  echo "=== $(basename "$example")"
+  "$example"
+done
