@@ -33,7 +33,10 @@ concept await_suspend_result =
     std::same_as<T, void> || std::same_as<T, bool> || is_coroutine_handle_v<T>;
 
 template <class T>
-std::decay_t<T> decay_copy(T&&);  // unevaluated only: the type `auto x = expr;` would give
+std::decay_t<T> decay_copy(T&&);
+
+template <class T>
+concept referenceable = requires { typename std::add_lvalue_reference_t<T>; } && !std::is_void_v<T>;  // unevaluated only: the type `auto x = expr;` would give
 
 }  // namespace detail
 
@@ -95,7 +98,7 @@ using await_result_t =
 template <class R>
 concept OptionalLike = requires(std::remove_cvref_t<R>& r) {
   static_cast<bool>(r);
-  *r;
+  { *r } -> detail::referenceable;
 };
 
 // ---------------------------------------------------------------------------------------------
