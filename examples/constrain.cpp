@@ -1,9 +1,8 @@
 // Templates constrained on the three protocol concepts. Overloads resolve by subsumption: a
 // type with both protocols picks the DualIterable overload, never an ambiguity.
-#include <dualiter/concepts.hpp>
-
 #include <coroutine>
 #include <cstdio>
+#include <dualiter/concepts.hpp>
 #include <optional>
 #include <vector>
 

@@ -1,13 +1,12 @@
 // The protocol layer: Awaiter/Awaitable, the aiter/anext customization points, the three
 // iteration concepts, their traits, and how overloads on them resolve.
-#include <dualiter/concepts.hpp>
-
 #include <gtest/gtest.h>
 
 #include <array>
 #include <boost/hana.hpp>
 #include <coroutine>
 #include <deque>
+#include <dualiter/concepts.hpp>
 #include <forward_list>
 #include <list>
 #include <map>
@@ -83,19 +82,25 @@ struct adl_iterator {
   const int* at;
   const int* end;
 };
-inline ready<const int*> anext(adl_iterator& it) { return {it.at == it.end ? nullptr : it.at++}; }
+inline ready<const int*> anext(adl_iterator& it) {
+  return {it.at == it.end ? nullptr : it.at++};
+}
 
 struct adl_source {
   std::array<int, 2> values{7, 8};
 };
-inline adl_iterator aiter(const adl_source& s) { return {s.values.data(), s.values.data() + 2}; }
+inline adl_iterator aiter(const adl_source& s) {
+  return {s.values.data(), s.values.data() + 2};
+}
 
 // Member and free function both exist: the member wins, as with std::ranges::begin.
 struct both_source {
   int which = 0;
   countdown_iterator aiter() { return {1}; }
 };
-inline countdown_iterator aiter(both_source&) { return {99}; }
+inline countdown_iterator aiter(both_source&) {
+  return {99};
+}
 }  // namespace user
 
 namespace {
@@ -126,7 +131,9 @@ struct has_member_co_await {
   ready<int> operator co_await() const { return {42}; }
 };
 struct has_free_co_await {};
-ready<long> operator co_await(has_free_co_await) { return {7}; }
+ready<long> operator co_await(has_free_co_await) {
+  return {7};
+}
 
 struct member_co_await_iterator {
   struct next {
@@ -344,16 +351,12 @@ constexpr auto matrix = hana::tuple_t<
     expect_row<std::map<int, int>, true, false, false>,
     expect_row<std::set<int>, true, false, false>,
     expect_row<std::unordered_map<int, int>, true, false, false>,
-    expect_row<std::string, true, false, false>,
-    expect_row<std::string_view, true, false, false>,
-    expect_row<std::array<int, 3>, true, false, false>,
-    expect_row<int[3], true, false, false>,
+    expect_row<std::string, true, false, false>, expect_row<std::string_view, true, false, false>,
+    expect_row<std::array<int, 3>, true, false, false>, expect_row<int[3], true, false, false>,
     expect_row<std::span<const int>, true, false, false>,
     expect_row<input_only_range, true, false, false>,
-    expect_row<std::optional<int>, false, false, false>,
-    expect_row<int, false, false, false>,
-    expect_row<int*, false, false, false>,
-    expect_row<member_source, false, true, false>,
+    expect_row<std::optional<int>, false, false, false>, expect_row<int, false, false, false>,
+    expect_row<int*, false, false, false>, expect_row<member_source, false, true, false>,
     expect_row<const member_source, false, false, false>,
     expect_row<const_member_source, false, true, false>,
     expect_row<user::adl_source, false, true, false>,
@@ -363,8 +366,7 @@ constexpr auto matrix = hana::tuple_t<
     expect_row<anext_not_awaitable_source, false, false, false>,
     expect_row<result_not_optional_like_source, false, false, false>,
     expect_row<aiter_returns_void_source, false, false, false>,
-    expect_row<dual_source, true, true, true>,
-    expect_row<dual_source&, true, true, true>,
+    expect_row<dual_source, true, true, true>, expect_row<dual_source&, true, true, true>,
     expect_row<mismatched_source, true, true, false>>;
 
 constexpr bool row_holds = [] {
@@ -405,7 +407,9 @@ constexpr picked classify(R&&) {
   return picked::dual;
 }
 template <class T>
-concept classifiable = requires(T& t) { classify(t); };
+concept classifiable = requires(T& t) {
+  classify(t);
+};
 }  // namespace
 
 TEST(subsumption, picks_dual_for_a_type_with_both_protocols_and_never_is_ambiguous) {

@@ -35,8 +35,15 @@ concept await_suspend_result =
 template <class T>
 std::decay_t<T> decay_copy(T&&);
 
+/// For a static_assert that must fire only when a template is instantiated.
 template <class T>
-concept referenceable = requires { typename std::add_lvalue_reference_t<T>; } && !std::is_void_v<T>;  // unevaluated only: the type `auto x = expr;` would give
+inline constexpr bool always_false_v = false;
+
+template <class T>
+concept referenceable = requires {
+  typename std::add_lvalue_reference_t<T>;
+}
+&&!std::is_void_v<T>;  // unevaluated only: the type `auto x = expr;` would give
 
 }  // namespace detail
 
@@ -56,10 +63,14 @@ concept Awaiter = requires(std::remove_reference_t<A>& a, std::coroutine_handle<
 namespace detail {
 
 template <class A>
-concept has_member_co_await = requires(A&& a) { static_cast<A&&>(a).operator co_await(); };
+concept has_member_co_await = requires(A&& a) {
+  static_cast<A&&>(a).operator co_await();
+};
 
 template <class A>
-concept has_free_co_await = requires(A&& a) { operator co_await(static_cast<A&&>(a)); };
+concept has_free_co_await = requires(A&& a) {
+  operator co_await(static_cast<A&&>(a));
+};
 
 /// The awaiter `co_await a` uses, ignoring any promise's await_transform: member operator
 /// co_await, else a free one, else `a` itself.
@@ -82,7 +93,10 @@ using awaiter_t = decltype(get_awaiter(std::declval<A>()));
 /// Something `co_await` accepts in a coroutine without await_transform: an Awaiter, or a type
 /// with a member or free `operator co_await` returning one. Python: an object with `__await__`.
 template <class A>
-concept Awaitable = requires { typename detail::awaiter_t<A>; } && Awaiter<detail::awaiter_t<A>>;
+concept Awaitable = requires {
+  typename detail::awaiter_t<A>;
+}
+&&Awaiter<detail::awaiter_t<A>>;
 
 /// The type of `co_await std::declval<A>()`.
 template <Awaitable A>
@@ -117,20 +131,23 @@ namespace detail::aiter_cpo {
 void aiter() = delete;
 
 template <class T>
-concept has_member = requires(T& t) { detail::decay_copy(t.aiter()); };
+concept has_member = requires(T& t) {
+  detail::decay_copy(t.aiter());
+};
 
 template <class T>
-concept has_adl = requires(T& t) { detail::decay_copy(aiter(t)); };
+concept has_adl = requires(T& t) {
+  detail::decay_copy(aiter(t));
+};
 
 template <class T>
-concept borrowable = std::is_lvalue_reference_v<T> ||
-                     enable_borrowed_async_iterable<std::remove_cvref_t<T>>;
+concept borrowable =
+    std::is_lvalue_reference_v<T> || enable_borrowed_async_iterable<std::remove_cvref_t<T>>;
 
 struct fn {
   /// Member r.aiter() if there is one, else a free aiter(r) found by ADL; the result by value.
   template <class T>
-    requires borrowable<T> && (has_member<T> || has_adl<T>)
-  constexpr auto operator()(T&& t) const {
+  requires borrowable<T> &&(has_member<T> || has_adl<T>)constexpr auto operator()(T&& t) const {
     if constexpr (has_member<T>) {
       return t.aiter();
     } else {
@@ -146,16 +163,20 @@ namespace detail::anext_cpo {
 void anext() = delete;  // poison pill, see aiter
 
 template <class I>
-concept has_member = requires(I& i) { i.anext(); };
+concept has_member = requires(I& i) {
+  i.anext();
+};
 
 template <class I>
-concept has_adl = requires(I& i) { anext(i); };
+concept has_adl = requires(I& i) {
+  anext(i);
+};
 
 struct fn {
   /// Member it.anext() if there is one, else a free anext(it) found by ADL: an awaitable whose
   /// result is empty at the end.
   template <class I>
-    requires has_member<I> || has_adl<I>
+  requires has_member<I> || has_adl<I>
   constexpr decltype(auto) operator()(I&& i) const {
     if constexpr (has_member<I>) {
       return i.anext();
@@ -191,9 +212,9 @@ using anext_awaitable_t = decltype(dualiter::anext(std::declval<I&>()));
 /// Laws: once a result is empty, every later one is empty too; one anext at a time.
 /// Models: what aiter returns for async_generator, as_async and dual; async_generator itself.
 template <class I>
-concept AsyncIterator = std::move_constructible<I> && requires(I& i) { dualiter::anext(i); } &&
-                        Awaitable<anext_awaitable_t<I>> &&
-                        OptionalLike<await_result_t<anext_awaitable_t<I>>>;
+concept AsyncIterator = std::move_constructible<I> && requires(I& i) {
+  dualiter::anext(i);
+} && Awaitable<anext_awaitable_t<I>> && OptionalLike<await_result_t<anext_awaitable_t<I>>>;
 
 /// Python's `for`: an object with `__iter__`. Exactly std::ranges::input_range.
 /// Models: every standard container, arrays, string_view, generator<T>, as_sync(r), dual(r).
@@ -207,8 +228,10 @@ concept SyncIterable = std::ranges::input_range<R>;
 /// Laws: the iterator is valid while r lives; after the end anext stays empty.
 /// Models: async_generator<T>, as_async(r), dual(r). Not: standard containers, generator<T>.
 template <class R>
-concept AsyncIterable = requires(std::remove_reference_t<R>& r) { dualiter::aiter(r); } &&
-                        AsyncIterator<decltype(dualiter::aiter(std::declval<std::remove_reference_t<R>&>()))>;
+concept AsyncIterable = requires(std::remove_reference_t<R>& r) {
+  dualiter::aiter(r);
+}
+&&AsyncIterator<decltype(dualiter::aiter(std::declval<std::remove_reference_t<R>&>()))>;
 
 /// Type of the async iterator aiter gives for an lvalue of R.
 template <AsyncIterable R>

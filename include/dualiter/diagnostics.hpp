@@ -8,7 +8,9 @@
 // `[with T = ...]`) and in the failed condition (Clang: `requirement 'has_aiter<...>'`).
 //
 // Each check runs only when the previous one passed (`if constexpr` chain), so one misuse gives
-// one error, not a cascade.
+// one error, not a cascade. The functions return `auto` (deduced void) on purpose: a call to a
+// function with a deduced return type is instantiated at once, so GCC reports the assertion
+// before any error the caller's later code causes, instead of at the end of the file.
 #ifndef DUALITER_DIAGNOSTICS_HPP
 #define DUALITER_DIAGNOSTICS_HPP
 
@@ -21,7 +23,9 @@ namespace dualiter {
 namespace protocol {
 
 template <class T>
-concept has_aiter = requires(std::remove_reference_t<T>& r) { dualiter::aiter(r); };
+concept has_aiter = requires(std::remove_reference_t<T>& r) {
+  dualiter::aiter(r);
+};
 
 template <class T>
 using iterator_of = decltype(dualiter::aiter(std::declval<std::remove_reference_t<T>&>()));
@@ -30,7 +34,9 @@ template <class T>
 concept aiter_result_is_movable = std::move_constructible<iterator_of<T>>;
 
 template <class T>
-concept aiter_result_has_anext = requires(iterator_of<T>& it) { dualiter::anext(it); };
+concept aiter_result_has_anext = requires(iterator_of<T>& it) {
+  dualiter::anext(it);
+};
 
 template <class T>
 concept anext_is_awaitable = Awaitable<anext_awaitable_t<iterator_of<T>>>;
@@ -57,7 +63,7 @@ concept is_async_iterable = AsyncIterable<T>;
 /// T models AsyncIterable. Call it first thing in a template that needs an async iterable, and
 /// guard the rest with `if constexpr (AsyncIterable<T>)`.
 template <class T>
-constexpr void assert_async_iterable() {
+constexpr auto assert_async_iterable() {
   using namespace protocol;
   if constexpr (!has_aiter<T> && SyncIterable<T>) {
     static_assert(has_aiter<T>,
@@ -92,7 +98,7 @@ constexpr void assert_async_iterable() {
 
 /// Stops compilation with "dualiter: not sync iterable: ..." unless T models SyncIterable.
 template <class T>
-constexpr void assert_sync_iterable() {
+constexpr auto assert_sync_iterable() {
   using namespace protocol;
   if constexpr (!is_sync_iterable<T> && AsyncIterable<T>) {
     static_assert(is_sync_iterable<T>,
@@ -109,7 +115,7 @@ constexpr void assert_sync_iterable() {
 
 /// Stops compilation with "dualiter: not dual iterable: ..." unless T models DualIterable.
 template <class T>
-constexpr void assert_dual_iterable() {
+constexpr auto assert_dual_iterable() {
   using namespace protocol;
   if constexpr (!is_sync_iterable<T> && !is_async_iterable<T>) {
     static_assert(is_sync_iterable<T> || is_async_iterable<T>,
@@ -137,7 +143,7 @@ constexpr void assert_dual_iterable() {
 /// Stops compilation with "dualiter: not awaitable: ..." unless `co_await std::declval<T>()`
 /// works without an await_transform.
 template <class T>
-constexpr void assert_awaitable() {
+constexpr auto assert_awaitable() {
   static_assert(protocol::is_awaitable<T>,
                 "dualiter: not awaitable: it has no await_ready/await_suspend/await_resume and "
                 "no operator co_await. Fix: pass a dualiter::task, an awaiter, or a type with "

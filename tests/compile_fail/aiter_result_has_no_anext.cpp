@@ -8,4 +8,6 @@ struct source_of_anextless_iterator {
   iterator_without_anext aiter() { return {}; }
 };
 
-int main() { dualiter::assert_async_iterable<source_of_anextless_iterator>(); }
+int main() {
+  dualiter::assert_async_iterable<source_of_anextless_iterator>();
+}

@@ -3,7 +3,6 @@
 // expect: does not return an awaitable
 // expect: plain_optional_source
 #include <dualiter/concepts.hpp>
-
 #include <optional>
 
 struct plain_optional_source {
@@ -13,4 +12,6 @@ struct plain_optional_source {
   iterator aiter() { return {}; }
 };
 
-int main() { dualiter::assert_async_iterable<plain_optional_source>(); }
+int main() {
+  dualiter::assert_async_iterable<plain_optional_source>();
+}

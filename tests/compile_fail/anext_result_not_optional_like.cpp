@@ -2,9 +2,8 @@
 // expect: not async iterable
 // expect: optional-like
 // expect: int_result_source
-#include <dualiter/concepts.hpp>
-
 #include <coroutine>
+#include <dualiter/concepts.hpp>
 
 struct int_awaiter {
   bool await_ready() const noexcept { return true; }
@@ -18,4 +17,6 @@ struct int_result_source {
   iterator aiter() { return {}; }
 };
 
-int main() { dualiter::assert_async_iterable<int_result_source>(); }
+int main() {
+  dualiter::assert_async_iterable<int_result_source>();
+}

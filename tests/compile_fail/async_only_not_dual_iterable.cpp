@@ -1,9 +1,8 @@
 // expect: not dual iterable
 // expect: async iterable only
 // expect: async_source
-#include <dualiter/concepts.hpp>
-
 #include <coroutine>
+#include <dualiter/concepts.hpp>
 #include <optional>
 
 struct next_awaiter {
@@ -18,4 +17,6 @@ struct async_source {
   iterator aiter() { return {}; }
 };
 
-int main() { dualiter::assert_dual_iterable<async_source>(); }
+int main() {
+  dualiter::assert_dual_iterable<async_source>();
+}

@@ -6,4 +6,6 @@
 
 struct opaque_thing {};
 
-int main() { dualiter::assert_async_iterable<opaque_thing>(); }
+int main() {
+  dualiter::assert_async_iterable<opaque_thing>();
+}

@@ -3,7 +3,8 @@
 // expect: std::vector<int>
 // expect: dualiter::dual
 #include <dualiter/concepts.hpp>
-
 #include <vector>
 
-int main() { dualiter::assert_dual_iterable<std::vector<int>>(); }
+int main() {
+  dualiter::assert_dual_iterable<std::vector<int>>();
+}

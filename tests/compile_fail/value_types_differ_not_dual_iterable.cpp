@@ -2,9 +2,8 @@
 // expect: not dual iterable
 // expect: different value types
 // expect: mismatched
-#include <dualiter/concepts.hpp>
-
 #include <coroutine>
+#include <dualiter/concepts.hpp>
 #include <optional>
 #include <vector>
 
@@ -23,4 +22,6 @@ struct mismatched {
   iterator aiter() { return {}; }
 };
 
-int main() { dualiter::assert_dual_iterable<mismatched>(); }
+int main() {
+  dualiter::assert_dual_iterable<mismatched>();
+}

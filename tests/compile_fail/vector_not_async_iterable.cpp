@@ -4,7 +4,6 @@
 // expect: std::vector<int>
 // expect: dualiter::as_async
 #include <dualiter/concepts.hpp>
-
 #include <vector>
 
 template <class R>
@@ -12,4 +11,6 @@ void consume_async(R&&) {
   dualiter::assert_async_iterable<R>();
 }
 
-int main() { consume_async(std::vector<int>{1, 2, 3}); }
+int main() {
+  consume_async(std::vector<int>{1, 2, 3});
+}

@@ -23,11 +23,10 @@
 #define DUALITER_DETAIL_INLINE_RESUME_HPP
 
 #include <coroutine>
+#include <dualiter/concepts.hpp>
 #include <exception>
 #include <type_traits>
 #include <utility>
-
-#include <dualiter/concepts.hpp>
 
 namespace dualiter::detail {
 
@@ -155,6 +154,8 @@ decltype(auto) transform_awaitable(A&& awaitable) {
     } else {
       return detaching_awaiter<awaiter>{get_awaiter(static_cast<A&&>(awaitable))};
     }
+  } else {
+    return std::suspend_never{};  // after the assertion, so that it stays the only error
   }
 }
 

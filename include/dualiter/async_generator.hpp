@@ -1,0 +1,233 @@
+// dualiter::async_generator<T> — a lazy asynchronous sequence. Python: an async generator
+// (`async def` with both `await` and `yield`).
+#ifndef DUALITER_ASYNC_GENERATOR_HPP
+#define DUALITER_ASYNC_GENERATOR_HPP
+
+#include <coroutine>
+#include <dualiter/concepts.hpp>
+#include <dualiter/detail/element_types.hpp>
+#include <dualiter/detail/inline_resume.hpp>
+#include <exception>
+#include <memory>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+
+namespace dualiter {
+
+/// Thrown by `co_await anext(it)` while an earlier anext on the same generator is still
+/// pending. Python: `RuntimeError: anext(): asynchronous generator is already running`.
+class already_running : public std::logic_error {
+ public:
+  already_running()
+      : std::logic_error(
+            "dualiter: anext(): asynchronous generator is already running (an earlier anext on "
+            "it has not completed yet)") {}
+};
+
+/// The result of `co_await anext(it)` on dualiter's async iterators: empty at the end, else
+/// `*r` is the element (a reference to the yielded object, valid until the next anext).
+/// Python: the value of `await anext(it)`, with StopAsyncIteration as the empty state.
+template <class Ref>
+class anext_result {
+ public:
+  using reference = Ref;
+  using pointer = std::add_pointer_t<std::remove_reference_t<Ref>>;
+
+  anext_result() noexcept = default;
+  explicit anext_result(pointer element) noexcept : element_(element) {}
+
+  explicit operator bool() const noexcept { return element_ != nullptr; }
+  bool has_value() const noexcept { return element_ != nullptr; }
+  Ref operator*() const noexcept { return static_cast<Ref>(*element_); }
+  pointer operator->() const noexcept { return element_; }
+
+ private:
+  pointer element_ = nullptr;
+};
+
+template <class Ref, class V = void>
+class async_generator;
+
+namespace detail {
+
+/// What begin() on an async_generator returns: not an iterator (so SyncIterable is false), but
+/// with just enough operators that a range-for stops at begin()'s static_assert alone.
+struct not_a_sync_iterator {
+  friend bool operator!=(not_a_sync_iterator, not_a_sync_iterator) noexcept { return false; }
+  not_a_sync_iterator& operator++() noexcept { return *this; }
+  int operator*() const noexcept { return 0; }
+};
+
+template <class Ref, class V>
+class async_generator_promise : public resume_link {
+  using types = element_types<Ref, V>;
+
+ public:
+  using yielded = typename types::yielded;
+  using pointer = std::add_pointer_t<std::remove_reference_t<yielded>>;
+
+  async_generator<Ref, V> get_return_object() noexcept;
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+
+  // co_yield hands the element to the consumer the way co_return ends a task: back to the
+  // inline resumer, or by symmetric transfer to a consumer that was suspended for real.
+  struct yield_awaiter {
+    bool await_ready() noexcept { return false; }
+    std::coroutine_handle<> await_suspend(
+        std::coroutine_handle<async_generator_promise> h) noexcept {
+      h.promise().busy_ = false;
+      return hand_back(h.promise());
+    }
+    void await_resume() noexcept {}
+  };
+
+  yield_awaiter yield_value(yielded value) noexcept {
+    publish(std::addressof(value));
+    return {};
+  }
+
+  auto yield_value(const std::remove_reference_t<yielded>&value) requires
+      std::is_rvalue_reference_v<yielded> && std::constructible_from < std::remove_cvref_t<yielded>,
+  const std::remove_reference_t<yielded>& > {
+    return copied_yield<std::remove_cvref_t<yielded>, yield_awaiter>{{}, value};
+  }
+
+  yield_awaiter final_suspend() noexcept {
+    value_ = nullptr;
+    return {};
+  }
+
+  void unhandled_exception() noexcept { exception_ = std::current_exception(); }
+  void return_void() noexcept {}
+
+  template <class A>
+  decltype(auto) await_transform(A&& awaitable) {
+    return transform_awaitable(static_cast<A&&>(awaitable));
+  }
+
+  void publish(pointer p) noexcept { value_ = p; }
+
+ private:
+  template <class, class>
+  friend class dualiter::async_generator;
+
+  pointer value_ = nullptr;
+  std::exception_ptr exception_;
+  bool busy_ = false;  // an anext is pending: the body runs, or awaits something
+};
+
+}  // namespace detail
+
+/// A lazy, move-only, asynchronous sequence of Ref, written as a coroutine that may both
+/// co_await (any Awaitable) and co_yield, in any mix. Python: an async generator.
+///
+/// AsyncIterable: `dualiter::aiter(g)` gives a cheap iterator that does not own g (valid while
+/// g lives); `co_await dualiter::anext(it)` gives an anext_result whose `*` refers to the
+/// yielded object, valid until the next anext; after the end every anext is empty. The
+/// generator is also its own AsyncIterator (`anext(g)`), so a class's aiter() may return one.
+/// Not SyncIterable: a range-for over it does not compile (use as_sync, or anext in a task).
+///
+/// A second anext while one is pending throws already_running. An exception thrown in the
+/// body reaches the awaiter of anext; the generator is then finished. Destroying it at any
+/// suspension point (a co_yield, or a pending co_await) destroys its frame and its locals.
+/// Elements that are produced synchronously are handed over without suspending the consumer.
+template <class Ref, class V>
+class [[nodiscard]] async_generator {
+  using types = detail::element_types<Ref, V>;
+
+ public:
+  using promise_type = detail::async_generator_promise<Ref, V>;
+  using value_type = typename types::value;
+  using reference = typename types::reference;
+  using yielded = typename types::yielded;
+
+  /// The awaitable anext returns.
+  class next_awaiter : public detail::inline_aware {
+   public:
+    bool await_ready() const {
+      if (!handle_ || handle_.done()) return true;
+      if (handle_.promise().busy_) throw already_running();
+      return false;
+    }
+
+    template <class Promise>
+    bool await_suspend(std::coroutine_handle<Promise> consumer) {
+      promise_type& p = handle_.promise();
+      p.busy_ = true;
+      return detail::run_inline(p, handle_, consumer, detail::link_of(consumer));
+    }
+
+    anext_result<reference> await_resume() const {
+      if (!handle_) return {};
+      promise_type& p = handle_.promise();
+      if (p.exception_) [[unlikely]] {
+        std::rethrow_exception(std::exchange(p.exception_, nullptr));
+      }
+      return anext_result<reference>(p.value_);
+    }
+
+   private:
+    friend async_generator;
+    explicit next_awaiter(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+    std::coroutine_handle<promise_type> handle_;
+  };
+
+  /// What aiter returns: a non-owning handle on the generator.
+  class iterator {
+   public:
+    iterator() noexcept = default;
+    /// Python: `it.__anext__()`.
+    next_awaiter anext() const noexcept { return next_awaiter(handle_); }
+
+   private:
+    friend async_generator;
+    explicit iterator(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+    std::coroutine_handle<promise_type> handle_;
+  };
+
+  async_generator() noexcept = default;
+  async_generator(async_generator&& other) noexcept
+      : handle_(std::exchange(other.handle_, nullptr)) {}
+  async_generator& operator=(async_generator other) noexcept {
+    std::swap(handle_, other.handle_);
+    return *this;
+  }
+  ~async_generator() {
+    if (handle_) handle_.destroy();
+  }
+
+  /// Python: `g.__aiter__()`. The iterator is valid while this generator lives.
+  iterator aiter() noexcept { return iterator(handle_); }
+  /// Python: `g.__anext__()`.
+  next_awaiter anext() noexcept { return next_awaiter(handle_); }
+
+  // Only here to turn a range-for over an async generator into one clear error.
+  detail::not_a_sync_iterator begin() {
+    static_assert(detail::always_false_v<async_generator>,
+                  "dualiter: not sync iterable: async_generator is async iterable only, a plain "
+                  "for loop cannot drive it. Fix: co_await dualiter::anext(it) in a task, or "
+                  "wrap it with dualiter::as_sync(g)");
+    return {};
+  }
+  detail::not_a_sync_iterator end() { return {}; }
+
+ private:
+  friend promise_type;
+  explicit async_generator(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+
+  std::coroutine_handle<promise_type> handle_;
+};
+
+namespace detail {
+template <class Ref, class V>
+async_generator<Ref, V> async_generator_promise<Ref, V>::get_return_object() noexcept {
+  return async_generator<Ref, V>(
+      std::coroutine_handle<async_generator_promise>::from_promise(*this));
+}
+}  // namespace detail
+
+}  // namespace dualiter
+
+#endif  // DUALITER_ASYNC_GENERATOR_HPP

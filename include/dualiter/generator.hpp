@@ -1,0 +1,245 @@
+// dualiter::generator<T> — a lazy synchronous sequence. Python: a generator (`def` + `yield`).
+#ifndef DUALITER_GENERATOR_HPP
+#define DUALITER_GENERATOR_HPP
+
+#include <coroutine>
+#include <dualiter/concepts.hpp>
+#include <dualiter/detail/element_types.hpp>
+#include <dualiter/detail/inline_resume.hpp>
+#include <exception>
+#include <iterator>
+#include <memory>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+
+namespace dualiter {
+
+/// `co_yield elements_of(r)` yields every element of the range r in place. Python:
+/// `yield from r`. A nested generator of the same type is resumed directly by the consumer,
+/// so an element costs the same at any nesting depth.
+template <class Range>
+struct elements_of {
+  Range range;  // a reference: the range lives in the co_yield expression, across the suspension
+
+  // Spelled out because Clang 14 has no parenthesised aggregate initialisation.
+  constexpr explicit elements_of(Range&& r) noexcept : range(static_cast<Range&&>(r)) {}
+};
+template <class Range>
+elements_of(Range&&) -> elements_of<Range&&>;
+
+template <class Ref, class V = void>
+class generator;
+
+namespace detail {
+
+template <class T>
+inline constexpr bool is_generator_v = false;
+template <class Ref, class V>
+inline constexpr bool is_generator_v<generator<Ref, V>> = true;
+
+template <class Ref, class V>
+class generator_promise : public resume_link {
+  using types = element_types<Ref, V>;
+
+ public:
+  using yielded = typename types::yielded;
+  using pointer = std::add_pointer_t<yielded>;
+
+  generator<Ref, V> get_return_object() noexcept;
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+
+  // A yield detaches every generator running inline above this one (the elements_of descent
+  // that reached it), so each of them stays suspended while the consumer has the element.
+  struct yield_awaiter {
+    bool await_ready() noexcept { return false; }
+    void await_suspend(std::coroutine_handle<generator_promise> h) noexcept {
+      detach_chain(h.promise());
+    }
+    void await_resume() noexcept {}
+  };
+
+  yield_awaiter yield_value(yielded value) noexcept {
+    publish(std::addressof(value));
+    return {};
+  }
+
+  auto yield_value(const std::remove_reference_t<yielded>&value) requires
+      std::is_rvalue_reference_v<yielded> && std::constructible_from < std::remove_cvref_t<yielded>,
+  const std::remove_reference_t<yielded>& > {
+    return copied_yield<std::remove_cvref_t<yielded>, yield_awaiter>{{}, value};
+  }
+
+  /// Runs a nested generator of the same type in place.
+  struct nested_awaiter {
+    generator<Ref, V> child;
+
+    bool await_ready() noexcept { return !child.handle_; }
+    bool await_suspend(std::coroutine_handle<generator_promise> parent) {
+      generator_promise& parent_promise = parent.promise();
+      generator_promise& child_promise = child.handle_.promise();
+      child_promise.root_ = parent_promise.root_;
+      parent_promise.root_->active_ = child.handle_;
+      return run_inline(child_promise, child.handle_, parent, &parent_promise);
+    }
+    void await_resume() {
+      if (child.handle_ && child.handle_.promise().exception_) {
+        std::rethrow_exception(std::exchange(child.handle_.promise().exception_, nullptr));
+      }
+    }
+  };
+
+  template <class G>
+  requires std::same_as<std::remove_cvref_t<G>, generator<Ref, V>> nested_awaiter
+  yield_value(elements_of<G> nested)
+  noexcept { return {std::move(nested.range)}; }
+
+  /// Any other range: its elements are yielded one by one by a nested generator.
+  template <class R>
+  requires std::ranges::input_range<R> &&
+      (!std::same_as<std::remove_cvref_t<R>, generator<Ref, V>>)&&yieldable<
+          std::ranges::range_reference_t<R>, yielded> nested_awaiter
+      yield_value(elements_of<R> nested) {
+    return {yield_each(std::ranges::begin(nested.range), std::ranges::end(nested.range))};
+  }
+
+  struct final_awaiter {
+    bool await_ready() noexcept { return false; }
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<generator_promise> h) noexcept {
+      generator_promise& p = h.promise();
+      if (p.root_ == &p) return std::noop_coroutine();  // back to the consumer
+      p.root_->active_ = p.continuation;                // the parent takes over again
+      return hand_back(p);
+    }
+    void await_resume() noexcept {}
+  };
+  final_awaiter final_suspend() noexcept { return {}; }
+
+  void unhandled_exception() noexcept { exception_ = std::current_exception(); }
+  void return_void() noexcept {}
+
+  template <class A>
+  std::suspend_never await_transform(A&&) {
+    static_assert(always_false_v<A>,
+                  "dualiter: cannot co_await inside a generator: a generator is synchronous. "
+                  "Fix: make the coroutine a dualiter::async_generator<T>, which may both "
+                  "co_await and co_yield");
+    return {};
+  }
+
+  void publish(pointer p) noexcept { root_->value_ = p; }
+
+ private:
+  template <class, class>
+  friend class dualiter::generator;
+
+  template <class I, class S>
+  static generator<Ref, V> yield_each(I it, S end) {
+    for (; it != end; ++it) co_yield *it;
+  }
+
+  generator_promise* root_ = this;  // the outermost generator; it holds the shared state
+  std::coroutine_handle<> active_;  // root only: the innermost running generator
+  pointer value_ = nullptr;         // root only: the current element
+  std::exception_ptr exception_;    // the exception that ended this generator
+  bool started_ = false;
+};
+
+}  // namespace detail
+
+/// A lazy, move-only, synchronous sequence of Ref, written as a coroutine with co_yield.
+/// Python: a generator. A std::ranges::input_range and view, so SyncIterable; not
+/// AsyncIterable. Element types follow C++23 std::generator: generator<int> hands out int&&,
+/// generator<const std::string&> hands out references to the yielded objects (no copies).
+///
+/// `co_yield dualiter::elements_of(r)` yields all of r (another generator, or any range).
+/// An exception thrown in the body reaches the consumer at begin() or ++it; the generator is
+/// then finished. Destroying it at any co_yield destroys its frame and every local in it.
+/// `co_await` in the body does not compile: use async_generator.
+template <class Ref, class V>
+class [[nodiscard]] generator : public std::ranges::view_base {
+  using types = detail::element_types<Ref, V>;
+
+ public:
+  using promise_type = detail::generator_promise<Ref, V>;
+  using value_type = typename types::value;
+  using reference = typename types::reference;
+  using yielded = typename types::yielded;
+
+  generator() noexcept = default;
+  generator(generator&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  generator& operator=(generator other) noexcept {
+    std::swap(handle_, other.handle_);
+    return *this;
+  }
+  ~generator() {
+    if (handle_) handle_.destroy();
+  }
+
+  class iterator {
+   public:
+    using value_type = generator::value_type;
+    using difference_type = std::ptrdiff_t;
+
+    iterator() noexcept = default;
+    iterator(iterator&& other) noexcept : root_(std::exchange(other.root_, nullptr)) {}
+    iterator& operator=(iterator&& other) noexcept {
+      root_ = std::exchange(other.root_, nullptr);
+      return *this;
+    }
+
+    reference operator*() const noexcept { return static_cast<reference>(*root_.promise().value_); }
+    iterator& operator++() {
+      advance(root_);
+      return *this;
+    }
+    void operator++(int) { ++*this; }
+
+    friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
+      return !it.root_ || it.root_.done();
+    }
+
+   private:
+    friend generator;
+    explicit iterator(std::coroutine_handle<promise_type> root) noexcept : root_(root) {}
+    std::coroutine_handle<promise_type> root_;
+  };
+
+  /// Starts the body and runs it to its first co_yield. Call it once.
+  iterator begin() {
+    if (handle_ && !handle_.promise().started_) {
+      handle_.promise().started_ = true;
+      advance(handle_);
+    }
+    return iterator(handle_);
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+ private:
+  friend promise_type;
+  explicit generator(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+
+  static void advance(std::coroutine_handle<promise_type> root) {
+    promise_type& p = root.promise();
+    p.active_.resume();
+    if (p.exception_) [[unlikely]] {
+      std::rethrow_exception(std::exchange(p.exception_, nullptr));
+    }
+  }
+
+  std::coroutine_handle<promise_type> handle_;
+};
+
+namespace detail {
+template <class Ref, class V>
+generator<Ref, V> generator_promise<Ref, V>::get_return_object() noexcept {
+  auto h = std::coroutine_handle<generator_promise>::from_promise(*this);
+  active_ = h;
+  return generator<Ref, V>(h);
+}
+}  // namespace detail
+
+}  // namespace dualiter
+
+#endif  // DUALITER_GENERATOR_HPP

@@ -1,0 +1,141 @@
+// dualiter::task<T> — a lazy coroutine that produces one T. Python: a coroutine (`async def`).
+#ifndef DUALITER_TASK_HPP
+#define DUALITER_TASK_HPP
+
+#include <coroutine>
+#include <dualiter/concepts.hpp>
+#include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/result_slot.hpp>
+#include <exception>
+#include <type_traits>
+#include <utility>
+
+namespace dualiter {
+
+template <class T = void>
+class task;
+
+namespace detail {
+
+template <class T>
+class task_promise_base : public resume_link {
+ public:
+  std::suspend_always initial_suspend() noexcept { return {}; }
+
+  struct final_awaiter {
+    bool await_ready() noexcept { return false; }
+    template <class Promise>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
+      return hand_back(h.promise());
+    }
+    void await_resume() noexcept {}
+  };
+  final_awaiter final_suspend() noexcept { return {}; }
+
+  void unhandled_exception() noexcept { result.set_exception(std::current_exception()); }
+
+  template <class A>
+  decltype(auto) await_transform(A&& awaitable) {
+    return transform_awaitable(static_cast<A&&>(awaitable));
+  }
+
+  result_slot<T> result;
+};
+
+template <class T>
+class task_promise final : public task_promise_base<T> {
+ public:
+  task<T> get_return_object() noexcept;
+
+  template <class U = T>
+  requires std::convertible_to<U&&, T>
+  void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+    this->result.set_value(static_cast<U&&>(value));
+  }
+};
+
+template <>
+class task_promise<void> final : public task_promise_base<void> {
+ public:
+  task<void> get_return_object() noexcept;
+  void return_void() noexcept { this->result.set_value(); }
+};
+
+}  // namespace detail
+
+/// A lazy coroutine producing one T (a value, a reference, or void); it starts when awaited.
+/// Python: a coroutine object from `async def`, awaited with `await`.
+///
+/// Move-only. `co_await t` on an lvalue gives access to the result stored in the task (a
+/// reference for value types); on an rvalue it moves the result out. An exception thrown in
+/// the body is rethrown to the awaiter. Awaiting runs the body inline and continues without
+/// suspending when it completes synchronously, so loops of synchronously completing tasks keep
+/// a flat stack at every optimisation level. Destroying a task destroys its frame.
+template <class T>
+class [[nodiscard]] task {
+ public:
+  using promise_type = detail::task_promise<T>;
+  using value_type = T;
+
+  task() noexcept = default;
+  task(task&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  task& operator=(task&& other) noexcept {
+    if (this != &other) {
+      if (handle_) handle_.destroy();
+      handle_ = std::exchange(other.handle_, nullptr);
+    }
+    return *this;
+  }
+  ~task() {
+    if (handle_) handle_.destroy();
+  }
+
+  /// True once the body has run to completion (or thrown).
+  bool is_ready() const noexcept { return !handle_ || handle_.done(); }
+
+ private:
+  template <bool Move>
+  struct awaiter : detail::inline_aware {
+    std::coroutine_handle<promise_type> handle;
+
+    bool await_ready() const noexcept { return !handle || handle.done(); }
+
+    template <class Promise>
+    bool await_suspend(std::coroutine_handle<Promise> awaiting) {
+      return detail::run_inline(handle.promise(), handle, awaiting, detail::link_of(awaiting));
+    }
+
+    decltype(auto) await_resume() const {
+      if (!handle) throw detail::no_result();
+      if constexpr (Move) {
+        return std::move(handle.promise().result).get();
+      } else {
+        return handle.promise().result.get();
+      }
+    }
+  };
+
+ public:
+  awaiter<false> operator co_await() & noexcept { return {{}, handle_}; }
+  awaiter<true> operator co_await() && noexcept { return {{}, handle_}; }
+
+ private:
+  friend promise_type;
+  explicit task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+
+  std::coroutine_handle<promise_type> handle_;
+};
+
+namespace detail {
+template <class T>
+task<T> task_promise<T>::get_return_object() noexcept {
+  return task<T>(std::coroutine_handle<task_promise>::from_promise(*this));
+}
+inline task<void> task_promise<void>::get_return_object() noexcept {
+  return task<void>(std::coroutine_handle<task_promise>::from_promise(*this));
+}
+}  // namespace detail
+
+}  // namespace dualiter
+
+#endif  // DUALITER_TASK_HPP

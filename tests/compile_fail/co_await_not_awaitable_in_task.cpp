@@ -1,0 +1,14 @@
+// co_await on something that is not awaitable, inside a task: one clear error.
+// expect: not awaitable
+// expect: basic_string<char
+#include <dualiter/task.hpp>
+#include <string>
+
+dualiter::task<int> f() {
+  co_await std::string("not awaitable");
+  co_return 1;
+}
+
+int main() {
+  (void)f();
+}

@@ -1,0 +1,45 @@
+// Replaces the global operator new of the test binary that includes it (include it in exactly
+// one translation unit) so that tests can count heap allocations.
+#ifndef DUALITER_TESTS_SUPPORT_COUNTING_NEW_HPP
+#define DUALITER_TESTS_SUPPORT_COUNTING_NEW_HPP
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace dualiter::testing {
+inline std::atomic<long> allocations{0};
+
+/// Allocations made while it lives.
+class allocation_scope {
+ public:
+  allocation_scope() noexcept : start_(allocations.load()) {}
+  long count() const noexcept { return allocations.load() - start_; }
+
+ private:
+  long start_;
+};
+}  // namespace dualiter::testing
+
+void* operator new(std::size_t size) {
+  dualiter::testing::allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](std::size_t size) {
+  return ::operator new(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+#endif  // DUALITER_TESTS_SUPPORT_COUNTING_NEW_HPP

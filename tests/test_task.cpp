@@ -1,0 +1,233 @@
+#include <gtest/gtest.h>
+
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include "support/manual.hpp"
+#include "support/stack_depth.hpp"
+
+using dualiter::sync_wait;
+using dualiter::task;
+using dualiter::testing::lifetime_counter;
+using dualiter::testing::parking_spot;
+using dualiter::testing::spawn;
+
+static_assert(dualiter::Awaitable<task<int>>);
+static_assert(dualiter::Awaitable<task<int>&>);
+static_assert(dualiter::Awaitable<task<>>);
+static_assert(std::same_as<dualiter::await_result_t<task<int>>, int>, "rvalue: moved out");
+static_assert(std::same_as<dualiter::await_result_t<task<int>&>, int&>, "lvalue: stays in task");
+static_assert(std::same_as<dualiter::await_result_t<task<int&>>, int&>);
+static_assert(std::same_as<dualiter::await_result_t<task<>>, void>);
+static_assert(!std::copy_constructible<task<int>> && std::movable<task<int>>);
+
+namespace {
+task<int> answer() {
+  co_return 42;
+}
+task<int> add(int a, int b) {
+  co_return co_await answer() - 42 + a + b;
+}
+}  // namespace
+
+TEST(task, returns_a_value_through_a_chain_of_awaits) {
+  EXPECT_EQ(sync_wait(add(2, 3)), 5);
+}
+
+TEST(task, of_void_runs_its_body) {
+  int ran = 0;
+  auto t = [](int& ran) -> task<> {
+    ++ran;
+    co_return;
+  }(ran);
+  sync_wait(std::move(t));
+  EXPECT_EQ(ran, 1);
+}
+
+TEST(task, of_reference_returns_the_very_object) {
+  int target = 1;
+  auto t = [](int& r) -> task<int&> { co_return r; }(target);
+  int& got = sync_wait(std::move(t));
+  EXPECT_EQ(&got, &target);
+}
+
+TEST(task, of_move_only_type_moves_the_result_out) {
+  auto t = []() -> task<std::unique_ptr<int>> { co_return std::make_unique<int>(7); }();
+  std::unique_ptr<int> p = sync_wait(std::move(t));
+  ASSERT_TRUE(p);
+  EXPECT_EQ(*p, 7);
+}
+
+TEST(task, awaited_as_lvalue_keeps_its_result_and_can_be_awaited_again) {
+  auto outer = []() -> task<std::string> {
+    auto inner = []() -> task<std::string> { co_return "kept"; }();
+    std::string& first = co_await inner;
+    std::string& second = co_await inner;  // already complete: ready at once
+    EXPECT_EQ(&first, &second);
+    co_return first;
+  };
+  EXPECT_EQ(sync_wait(outer()), "kept");
+}
+
+TEST(task, is_lazy_until_awaited) {
+  int ran = 0;
+  auto t = [](int& ran) -> task<> {
+    ++ran;
+    co_return;
+  }(ran);
+  EXPECT_EQ(ran, 0);
+  EXPECT_FALSE(t.is_ready());
+  sync_wait(t);
+  EXPECT_EQ(ran, 1);
+  EXPECT_TRUE(t.is_ready());
+}
+
+TEST(task, rethrows_an_exception_to_its_awaiter) {
+  auto failing = []() -> task<int> {
+    throw std::runtime_error("task failed");
+    co_return 0;
+  };
+  auto outer = [&]() -> task<std::string> {
+    try {
+      co_await failing();
+    } catch (const std::runtime_error& e) {
+      co_return e.what();
+    }
+    co_return "no exception";
+  };
+  EXPECT_EQ(sync_wait(outer()), "task failed");
+  EXPECT_THROW(sync_wait(failing()), std::runtime_error);
+}
+
+TEST(task, destroying_a_task_that_never_started_destroys_its_frame) {
+  int live = 0;
+  {
+    auto t = [](lifetime_counter c) -> task<int> { co_return *c.live; }(lifetime_counter(&live));
+    EXPECT_EQ(live, 1) << "the parameter copy lives in the frame";
+  }
+  EXPECT_EQ(live, 0);
+}
+
+TEST(task, awaiting_an_empty_task_throws_a_logic_error_saying_so) {
+  task<int> moved_from = answer();
+  auto taken = std::move(moved_from);
+  try {
+    sync_wait(moved_from);
+    ADD_FAILURE() << "no exception";
+  } catch (const std::logic_error& e) {
+    EXPECT_NE(std::string(e.what()).find("no result"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(sync_wait(std::move(taken)), 42);
+}
+
+TEST(task, ten_million_synchronously_completing_awaits_keep_the_stack_flat) {
+  // GCC at -O0 does not turn symmetric transfer into a tail call; this must hold there too.
+  dualiter::testing::stack_extent probe;
+  auto one = [](int i) -> task<int> { co_return i & 1; };
+  auto loop = [&]() -> task<long> {
+    long sum = 0;
+    for (int i = 0; i < 10'000'000; ++i) {
+      sum += co_await one(i);
+      if (i % 1024 == 0) probe.note();
+    }
+    co_return sum;
+  };
+  EXPECT_EQ(sync_wait(loop()), 5'000'000);
+  EXPECT_LT(probe.bytes(), 4096u);
+}
+
+TEST(task, a_deep_chain_completes_and_unwinds) {
+  struct chain {
+    static task<int> depth(int n) {
+      if (n == 0) co_return 0;
+      co_return 1 + co_await depth(n - 1);
+    }
+  };
+  EXPECT_EQ(sync_wait(chain::depth(1000)), 1000);
+}
+
+TEST(task, a_chain_suspended_for_real_resumes_through_every_level_when_the_event_comes) {
+  parking_spot spot;
+  int steps = 0;
+  auto innermost = [&]() -> task<int> {
+    ++steps;
+    co_await spot.wait();
+    ++steps;
+    co_return 10;
+  };
+  auto middle = [&]() -> task<int> { co_return 1 + co_await innermost(); };
+  auto outer = [&]() -> task<int> {
+    int a = co_await middle();
+    int b = co_await middle();  // suspends a second time
+    co_return a + b;
+  };
+  int result = 0;
+  auto root = spawn([&]() -> task<> { result = co_await outer(); });
+  EXPECT_FALSE(root.done());
+  EXPECT_EQ(steps, 1);
+  ASSERT_TRUE(spot.occupied());
+  spot.resume();
+  EXPECT_FALSE(root.done());
+  EXPECT_EQ(steps, 3);
+  spot.resume();
+  EXPECT_TRUE(root.done());
+  EXPECT_EQ(result, 22);
+}
+
+TEST(task, abandoning_a_chain_suspended_for_real_destroys_every_frame_and_local) {
+  int live = 0;
+  parking_spot spot;
+  auto inner = [&]() -> task<> {
+    lifetime_counter guard(&live);
+    co_await spot.wait();
+  };
+  auto outer = [&]() -> task<> {
+    lifetime_counter guard(&live);
+    co_await inner();
+  };
+  {
+    auto root = spawn([&]() -> task<> { co_await outer(); });
+    EXPECT_EQ(live, 2);
+    EXPECT_TRUE(spot.occupied());
+    root.abandon();
+  }
+  EXPECT_EQ(live, 0);
+}
+
+TEST(task, awaiting_an_awaiter_that_declines_to_suspend_goes_on_inline) {
+  // await_suspend returning false: the chain was detached for nothing and must be put back,
+  // or the outer task would think the inner one suspended.
+  struct declines {
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<>) const noexcept { return false; }
+    int await_resume() const noexcept { return 3; }
+  };
+  auto inner = []() -> task<int> { co_return co_await declines{}; };
+  auto outer = [&]() -> task<int> {
+    int sum = 0;
+    for (int i = 0; i < 1000; ++i) sum += co_await inner();
+    co_return sum;
+  };
+  EXPECT_EQ(sync_wait(outer()), 3000);
+}
+
+TEST(task, an_awaiter_that_throws_from_await_suspend_delivers_the_exception_inline) {
+  struct throws_on_suspend {
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<>) const { throw std::runtime_error("refused"); }
+    void await_resume() const noexcept {}
+  };
+  auto inner = []() -> task<int> {
+    try {
+      co_await throws_on_suspend{};
+    } catch (const std::runtime_error&) {
+      co_return 1;
+    }
+    co_return 0;
+  };
+  auto outer = [&]() -> task<int> { co_return co_await inner() + co_await inner(); };
+  EXPECT_EQ(sync_wait(outer()), 2);
+}
