@@ -6,6 +6,7 @@
 #include <coroutine>
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/current_loop.hpp>
+#include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <exception>
 #include <mutex>
@@ -15,12 +16,6 @@
 namespace dualiter {
 
 namespace detail {
-
-// An rvalue-reference result would refer into the awaitable, which may be a temporary gone by
-// the time sync_wait returns: such results are returned by value.
-template <class R>
-using sync_wait_result_t =
-    std::conditional_t<std::is_rvalue_reference_v<R>, std::remove_cvref_t<R>, R>;
 
 template <class R>
 class sync_wait_state {
@@ -45,53 +40,6 @@ class sync_wait_state {
   bool done_ = false;
 };
 
-template <class R>
-class sync_wait_driver {
- public:
-  struct promise_type {
-    sync_wait_state<R>& state;
-
-    template <class A>
-    promise_type(A&, sync_wait_state<R>& s) noexcept : state(s) {}
-
-    sync_wait_driver get_return_object() noexcept {
-      return sync_wait_driver(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    struct finisher {
-      bool await_ready() noexcept { return false; }
-      void await_suspend(std::coroutine_handle<promise_type> h) noexcept {
-        h.promise().state.finish();
-      }
-      void await_resume() noexcept {}
-    };
-    finisher final_suspend() noexcept { return {}; }
-    void unhandled_exception() noexcept { state.result.set_exception(std::current_exception()); }
-    void return_void() noexcept {}
-  };
-
-  sync_wait_driver(sync_wait_driver&& other) noexcept
-      : handle_(std::exchange(other.handle_, nullptr)) {}
-  ~sync_wait_driver() {
-    if (handle_) handle_.destroy();
-  }
-  void start() { handle_.resume(); }
-
- private:
-  explicit sync_wait_driver(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
-  std::coroutine_handle<promise_type> handle_;
-};
-
-template <class R, class A>
-sync_wait_driver<R> drive(A& awaitable, sync_wait_state<R>& state) {
-  if constexpr (std::is_void_v<R>) {
-    co_await static_cast<A&&>(awaitable);
-    state.result.set_value();
-  } else {
-    state.result.set_value(co_await static_cast<A&&>(awaitable));
-  }
-}
-
 }  // namespace detail
 
 /// Runs an Awaitable to completion on the calling thread, with no event loop, and returns its
@@ -104,17 +52,13 @@ template <class A>
 decltype(auto) sync_wait(A&& awaitable) {
   assert_awaitable<A>();
   if constexpr (Awaitable<A>) {
-    using result = detail::sync_wait_result_t<await_result_t<A>>;
+    using result = detail::kept_result_t<await_result_t<A>>;
     detail::hide_current_loop no_loop;
     detail::sync_wait_state<result> state;
-    auto driver = detail::drive<result, A>(awaitable, state);
+    auto driver = detail::drive<A>(awaitable, state);
     driver.start();
     state.wait();
-    if constexpr (std::is_reference_v<result> || std::is_void_v<result>) {
-      return state.result.get();
-    } else {
-      return result(std::move(state.result).get());
-    }
+    return detail::take_result(state.result);
   }
 }
 

@@ -1,0 +1,343 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <dualiter/async_generator.hpp>
+#include <dualiter/event_loop.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "support/manual.hpp"
+
+using dualiter::async_generator;
+using dualiter::event_loop;
+using dualiter::gather;
+using dualiter::sleep_for;
+using dualiter::sleep_until;
+using dualiter::task;
+using dualiter::yield_now;
+using dualiter::testing::parking_spot;
+using dualiter::testing::spawn;
+using namespace std::chrono_literals;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+// Python: async def ticks(n, period): for i in range(n): await asyncio.sleep(period); yield i
+async_generator<int> ticks(int n, std::chrono::milliseconds period) {
+  for (int i = 0; i < n; ++i) {
+    co_await sleep_for(period);
+    co_yield i;
+  }
+}
+
+task<int> sum_of(async_generator<int> g) {
+  int total = 0;
+  auto it = dualiter::aiter(g);
+  while (auto x = co_await dualiter::anext(it)) total += *x;
+  co_return total;
+}
+
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no exception";
+}
+
+bool contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(event_loop, run_returns_the_result_of_values_references_and_void) {
+  EXPECT_EQ(dualiter::run([]() -> task<int> { co_return 4; }()), 4);
+  int target = 0;
+  int& ref = dualiter::run([](int& t) -> task<int&> { co_return t; }(target));
+  EXPECT_EQ(&ref, &target);
+  int ran = 0;
+  dualiter::run([](int& r) -> task<> {
+    co_await yield_now();
+    ++r;
+  }(ran));
+  EXPECT_EQ(ran, 1);
+}
+
+TEST(event_loop, a_sleep_resumes_no_earlier_than_asked) {
+  auto start = clock_type::now();
+  dualiter::run([]() -> task<> { co_await sleep_for(30ms); }());
+  EXPECT_GE(clock_type::now() - start, 30ms);
+}
+
+TEST(event_loop, sleeping_async_generators_are_consumed_by_tasks) {
+  EXPECT_EQ(dualiter::run(sum_of(ticks(4, 1ms))), 0 + 1 + 2 + 3);
+}
+
+TEST(event_loop, gathered_consumers_take_about_the_longest_of_them_not_the_sum) {
+  // Three consumers of 5 ticks of 20 ms each: 100 ms each, 300 ms in a row.
+  auto start = clock_type::now();
+  auto [a, b, c] = dualiter::run([]() -> task<std::tuple<int, int, int>> {
+    co_return co_await gather(sum_of(ticks(5, 20ms)), sum_of(ticks(5, 20ms)),
+                              sum_of(ticks(5, 20ms)));
+  }());
+  auto took = clock_type::now() - start;
+  EXPECT_EQ(a + b + c, 30);
+  EXPECT_GE(took, 100ms) << "no consumer can finish before its own five sleeps";
+  EXPECT_LT(took, 250ms) << "they must interleave: one after another takes 300 ms";
+}
+
+TEST(event_loop, timers_fire_in_deadline_order_and_in_arming_order_for_equal_deadlines) {
+  std::vector<std::string> log;
+  auto at = [&](clock_type::time_point when, std::string name) -> task<> {
+    co_await sleep_until(when);
+    log.push_back(name);
+  };
+  dualiter::run([&]() -> task<> {
+    auto t0 = clock_type::now();
+    co_await gather(at(t0 + 30ms, "late"), at(t0 + 10ms, "early"), at(t0 + 20ms, "middle"));
+    auto t1 = clock_type::now() + 5ms;
+    co_await gather(at(t1, "first"), at(t1, "second"), at(t1, "third"));
+  }());
+  EXPECT_EQ(log, (std::vector<std::string>{"early", "middle", "late", "first", "second", "third"}));
+}
+
+TEST(event_loop, the_ready_queue_runs_before_timers_that_expired_meanwhile) {
+  std::vector<std::string> log;
+  dualiter::run([&]() -> task<> {
+    auto expired = [&]() -> task<> {
+      co_await sleep_until(clock_type::now() - 1s);  // armed first, already expired
+      log.push_back("timer");
+    };
+    auto ready = [&]() -> task<> {
+      co_await yield_now();  // queued second
+      log.push_back("ready");
+    };
+    co_await gather(expired(), ready());
+  }());
+  EXPECT_EQ(log, (std::vector<std::string>{"ready", "timer"}));
+}
+
+TEST(event_loop, gather_starts_arguments_in_order_each_until_it_first_suspends) {
+  std::vector<std::string> log;
+  auto step = [&](std::string name) -> task<> {
+    log.push_back(name + " starts");
+    co_await yield_now();
+    log.push_back(name + " ends");
+  };
+  dualiter::run([&]() -> task<> { co_await gather(step("a"), step("b"), step("c")); }());
+  EXPECT_EQ(log, (std::vector<std::string>{"a starts", "b starts", "c starts", "a ends", "b ends",
+                                           "c ends"}));
+}
+
+TEST(event_loop, yield_now_takes_turns_round_robin) {
+  std::string order;
+  auto worker = [&](char name) -> task<> {
+    for (int i = 0; i < 3; ++i) {
+      order += name;
+      co_await yield_now();
+    }
+  };
+  dualiter::run([&]() -> task<> { co_await gather(worker('a'), worker('b')); }());
+  EXPECT_EQ(order, "ababab");
+}
+
+TEST(event_loop, gather_gives_monostate_for_void_and_keeps_argument_order) {
+  auto result = dualiter::run([]() -> task<std::tuple<std::monostate, int, std::string>> {
+    auto slow = []() -> task<int> {
+      co_await sleep_for(5ms);
+      co_return 7;
+    };
+    auto quiet = []() -> task<> { co_return; };
+    auto fast = []() -> task<std::string> { co_return "fast"; };
+    co_return co_await gather(quiet(), slow(), fast());
+  }());
+  EXPECT_EQ(std::get<1>(result), 7);
+  EXPECT_EQ(std::get<2>(result), "fast");
+}
+
+TEST(event_loop, gather_of_lvalue_tasks_awaits_them_in_place) {
+  dualiter::run([]() -> task<> {
+    auto a = []() -> task<int> { co_return 1; }();
+    auto b = []() -> task<int> { co_return 2; }();
+    auto [x, y] = co_await gather(a, b);
+    EXPECT_EQ(x + y, 3);
+    EXPECT_TRUE(a.is_ready());
+    EXPECT_EQ(co_await a, 1) << "the result stays in the task";
+  }());
+}
+
+TEST(event_loop, gather_rethrows_the_first_exception_after_the_others_have_finished) {
+  bool slow_finished = false;
+  auto message = error_of([&] {
+    dualiter::run([&]() -> task<> {
+      auto slow = [&]() -> task<int> {
+        co_await sleep_for(20ms);
+        slow_finished = true;
+        co_return 1;
+      };
+      auto fails_first = []() -> task<int> {
+        co_await sleep_for(1ms);
+        throw std::runtime_error("first failure");
+      };
+      auto fails_later = []() -> task<int> {
+        co_await sleep_for(10ms);
+        throw std::runtime_error("second failure");
+      };
+      co_await gather(slow(), fails_later(), fails_first());
+    }());
+  });
+  EXPECT_EQ(message, "first failure");
+  EXPECT_TRUE(slow_finished) << "gather must wait for every argument";
+}
+
+TEST(event_loop, gather_all_runs_a_hundred_thousand_sleeping_tasks_and_accounts_for_each) {
+  constexpr int n = 100'000;
+  auto results = dualiter::run([]() -> task<std::vector<int>> {
+    std::vector<task<int>> tasks;
+    tasks.reserve(n);
+    for (int i = 0; i < n; ++i) {
+      tasks.push_back([](int i) -> task<int> {
+        co_await sleep_for(std::chrono::milliseconds(i % 7));
+        co_return i;
+      }(i));
+    }
+    co_return co_await dualiter::gather_all(std::move(tasks));
+  }());
+  ASSERT_EQ(results.size(), static_cast<std::size_t>(n));
+  for (int i = 0; i < n; ++i) ASSERT_EQ(results[i], i);
+}
+
+TEST(event_loop, gather_all_of_nothing_is_ready_at_once) {
+  auto results = dualiter::run([]() -> task<std::vector<std::monostate>> {
+    co_return co_await dualiter::gather_all(std::vector<task<>>{});
+  }());
+  EXPECT_TRUE(results.empty());
+}
+
+TEST(event_loop, awaiting_the_loop_with_no_loop_running_throws_no_running_event_loop) {
+  static_assert(std::derived_from<dualiter::no_running_event_loop, std::runtime_error>);
+  auto sleeps = []() -> task<> { co_await sleep_for(1ms); };
+  auto yields = []() -> task<> { co_await yield_now(); };
+  auto gathers = []() -> task<> { co_await gather(yield_now()); };
+  for (auto message : {error_of([&] { dualiter::sync_wait(sleeps()); }),
+                       error_of([&] { dualiter::sync_wait(yields()); }),
+                       error_of([&] { dualiter::sync_wait(gathers()); })}) {
+    EXPECT_TRUE(contains(message, "no running event loop")) << message;
+  }
+  EXPECT_THROW(dualiter::sync_wait(sleep_for(1ms)), dualiter::no_running_event_loop);
+}
+
+TEST(event_loop, sync_wait_inside_a_running_loop_hides_it_instead_of_deadlocking) {
+  auto message = error_of([] {
+    dualiter::run([]() -> task<> {
+      dualiter::sync_wait([]() -> task<> { co_await sleep_for(1ms); }());
+      co_return;
+    }());
+  });
+  EXPECT_TRUE(contains(message, "no running event loop")) << message;
+}
+
+TEST(event_loop, run_inside_a_running_loop_throws_with_pythons_wording) {
+  auto message = error_of([] {
+    dualiter::run([]() -> task<> {
+      dualiter::run([]() -> task<> { co_return; }());
+      co_return;
+    }());
+  });
+  EXPECT_TRUE(contains(message, "cannot be called from a running event loop")) << message;
+  event_loop loop;
+  auto same_loop = error_of([&] {
+    loop.run([&]() -> task<> {
+      loop.run(yield_now());
+      co_return;
+    }());
+  });
+  EXPECT_TRUE(contains(same_loop, "cannot be called from a running event loop")) << same_loop;
+}
+
+TEST(event_loop, an_exception_leaves_run_and_the_loop_is_clean_and_reusable) {
+  event_loop loop;
+  auto failing = []() -> task<int> {
+    co_await sleep_for(1ms);
+    throw std::invalid_argument("bad");
+  };
+  EXPECT_THROW(loop.run(failing()), std::invalid_argument);
+  EXPECT_EQ(event_loop::current(), nullptr);
+  EXPECT_EQ(loop.run(sum_of(ticks(3, 1ms))), 3);
+  EXPECT_EQ(loop.run(sum_of(ticks(2, 1ms))), 1);
+}
+
+TEST(event_loop, two_gathered_consumers_of_one_async_generator_get_already_running) {
+  auto g = ticks(3, 5ms);
+  auto take_one = [&]() -> task<int> {
+    auto it = dualiter::aiter(g);
+    co_return *co_await dualiter::anext(it);
+  };
+  auto message = error_of([&] { dualiter::run(gather(take_one(), take_one())); });
+  EXPECT_TRUE(contains(message, "already running")) << message;
+}
+
+TEST(event_loop, a_sleeping_coroutine_that_is_abandoned_is_never_resumed) {
+  bool resumed = false;
+  dualiter::run([&]() -> task<> {
+    auto sleeper = spawn([&]() -> task<> {
+      co_await sleep_for(5ms);
+      resumed = true;
+    });
+    auto yielder = spawn([&]() -> task<> {
+      co_await yield_now();
+      resumed = true;
+    });
+    sleeper.abandon();
+    yielder.abandon();
+    co_await sleep_for(20ms);
+    co_await yield_now();
+  }());
+  EXPECT_FALSE(resumed);
+}
+
+TEST(event_loop, work_still_queued_when_run_returns_is_dropped_not_resumed) {
+  event_loop loop;
+  bool resumed = false;
+  std::optional<dualiter::testing::spawned> left_behind;
+  loop.run([&]() -> task<> {
+    left_behind.emplace(spawn([&]() -> task<> {
+      co_await sleep_for(1ms);
+      resumed = true;
+    }));
+    co_return;
+  }());
+  loop.run(sleep_for(10ms));
+  EXPECT_FALSE(resumed);
+  EXPECT_FALSE(left_behind->done());
+  left_behind.reset();  // its owner destroys it; the loop no longer knows the node
+}
+
+TEST(event_loop, destroying_the_loop_before_a_queued_coroutine_is_safe) {
+  std::optional<dualiter::testing::spawned> survivor;
+  {
+    event_loop loop;
+    loop.run([&]() -> task<> {
+      survivor.emplace(spawn([]() -> task<> { co_await sleep_for(1h); }));
+      co_return;
+    }());
+  }
+  survivor.reset();
+  SUCCEED();
+}
+
+TEST(event_loop, run_throws_when_the_awaitable_waits_for_something_nothing_will_complete) {
+  parking_spot never;
+  event_loop loop;
+  auto message = error_of([&] { loop.run(never.wait()); });
+  EXPECT_TRUE(contains(message, "nothing is scheduled")) << message;
+  EXPECT_EQ(loop.run([]() -> task<int> { co_return 1; }()), 1);
+}
