@@ -2,6 +2,7 @@
 // type with both protocols picks the DualIterable overload, never an ambiguity.
 #include <coroutine>
 #include <cstdio>
+#include <dualiter/adapters.hpp>
 #include <dualiter/concepts.hpp>
 #include <optional>
 #include <vector>
@@ -55,6 +56,11 @@ int main() {
   std::printf("std::vector<int>: %s\n", describe(std::vector<int>{1, 2}));
   std::printf("countdown:        %s\n", describe(countdown{}));
   std::printf("both_ways:        %s\n", describe(both_ways{}));
+
+  // The adapters move a range between the worlds; overload resolution follows.
+  std::vector<int> v{1, 2, 3};
+  std::printf("as_async(v):      %s\n", describe(dualiter::as_async(v)));
+  std::printf("dual(v):          %s\n", describe(dualiter::dual(v)));
 
   must_be_async(countdown{});
   // must_be_async(std::vector<int>{1, 2});

@@ -291,3 +291,28 @@ TEST(generator, a_default_constructed_or_moved_from_generator_is_empty) {
   auto taken = std::move(g);
   EXPECT_EQ(collect(taken), (std::vector<int>{1, 2}));
 }
+
+namespace {
+// Python: class Countdown: def __iter__(self): yield from range(self.n, 0, -1)
+class countdown : public dualiter::range_from_iter<countdown> {
+ public:
+  explicit countdown(int n) : n_(n) {}
+  generator<int> iter() const {
+    for (int i = n_; i > 0; --i) co_yield i;
+  }
+
+ private:
+  int n_;
+};
+}  // namespace
+
+static_assert(dualiter::SyncIterable<countdown>);
+static_assert(dualiter::SyncIterable<const countdown>);
+static_assert(!dualiter::AsyncIterable<countdown>);
+
+TEST(range_from_iter, gives_a_class_begin_and_end_with_a_fresh_generator_per_loop) {
+  const countdown c(3);
+  EXPECT_EQ(collect(c), (std::vector<int>{3, 2, 1}));
+  EXPECT_EQ(collect(c), (std::vector<int>{3, 2, 1})) << "a second loop starts over, like __iter__";
+  dualiter::testing::check_sync_iterable_laws([] { return countdown(2); }, std::vector<int>{2, 1});
+}

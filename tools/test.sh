@@ -33,8 +33,9 @@ for config in "${configs[@]}"; do
         flags="$flags -fno-sanitize=function"
       fi
       options+=(-Db_sanitize=address,undefined -Db_lundef=false "-Dcpp_args=$flags")
-      # Compile-fail cases only run the compiler's front end: sanitizers change nothing there.
-      suites=(--no-suite compile_fail) ;;
+      # Compile-fail cases only run the front end, and the consumer builds are not
+      # instrumented: sanitizers change nothing in either.
+      suites=(--no-suite compile_fail --no-suite consumer) ;;
     *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, gcc-asan, clang-asan)" >&2
        exit 2 ;;
   esac

@@ -224,6 +224,12 @@ class event_loop {
   template <class A>
   decltype(auto) run(A&& awaitable);
 
+  /// Makes this the loop running on this thread, calls `start()`, then turns the loop until
+  /// `done()` is true; the same errors as run. For adapters that drive coroutines of their own
+  /// (as_sync); most code wants run.
+  template <class Start, class Done>
+  void run_until(Start start, Done done);
+
   /// The loop running on this thread, or nullptr. Python: asyncio.get_running_loop().
   static event_loop* current() noexcept { return detail::current_loop; }
 
@@ -281,30 +287,35 @@ inline bool event_loop::run_once() {
   return true;
 }
 
+template <class Start, class Done>
+void event_loop::run_until(Start start, Done done) {
+  if (detail::current_loop != nullptr) {
+    throw std::runtime_error(
+        "dualiter: run() cannot be called from a running event loop (Python: asyncio.run() "
+        "cannot be called from a running event loop). Fix: co_await the awaitable instead");
+  }
+  running_scope scope(*this);
+  start();
+  while (!done()) {
+    if (!run_once()) {
+      throw std::runtime_error(
+          "dualiter: event_loop::run: the awaitable is suspended but nothing is scheduled that "
+          "could resume it (it waits for something that is never completed, or for a "
+          "resumption from another thread, which this single-threaded loop does not support)");
+    }
+  }
+}
+
 template <class A>
 decltype(auto) event_loop::run(A&& awaitable) {
   assert_awaitable<A>();
   if constexpr (Awaitable<A>) {
-    if (detail::current_loop != nullptr) {
-      throw std::runtime_error(
-          "dualiter: run() cannot be called from a running event loop (Python: asyncio.run() "
-          "cannot be called from a running event loop). Fix: co_await the awaitable instead");
-    }
     using result = detail::kept_result_t<await_result_t<A>>;
     run_state<result> state;
     {
-      running_scope scope(*this);
+      // Destroyed before the result is taken, whatever happened.
       auto driver = detail::drive<A>(awaitable, state);
-      driver.start();
-      while (!state.done) {
-        if (!run_once()) {
-          throw std::runtime_error(
-              "dualiter: event_loop::run: the awaitable is suspended but nothing is scheduled "
-              "that could resume it (it waits for something that is never completed, or for a "
-              "resumption from another thread, which this single-threaded loop does not "
-              "support)");
-        }
-      }
+      run_until([&] { driver.start(); }, [&] { return state.done; });
     }
     return detail::take_result(state.result);
   }

@@ -240,6 +240,60 @@ generator<Ref, V> generator_promise<Ref, V>::get_return_object() noexcept {
 }
 }  // namespace detail
 
+/// The iterator range_from_iter's begin() returns: it owns the generator it walks, so a class
+/// can hand out a fresh generator per loop, as Python's `__iter__` does.
+template <class Ref, class V>
+class owning_generator_iterator {
+  using gen = generator<Ref, V>;
+
+ public:
+  using value_type = typename gen::value_type;
+  using difference_type = std::ptrdiff_t;
+
+  explicit owning_generator_iterator(gen g) : generator_(std::move(g)), at_(generator_.begin()) {}
+
+  typename gen::reference operator*() const noexcept { return *at_; }
+  owning_generator_iterator& operator++() {
+    ++at_;
+    return *this;
+  }
+  void operator++(int) { ++*this; }
+  friend bool operator==(const owning_generator_iterator& it, std::default_sentinel_t) noexcept {
+    return it.at_ == std::default_sentinel;
+  }
+
+ private:
+  gen generator_;
+  typename gen::iterator at_;  // refers to the frame, not to generator_: moves are fine
+};
+
+/// Gives a class begin() and end() from its `iter()` member returning a generator, so a plain
+/// for loop (and SyncIterable) works on the object itself. Python: a class whose `__iter__` is a
+/// generator function. CRTP: `class items : public dualiter::range_from_iter<items>`.
+template <class Derived>
+class range_from_iter {
+ public:
+  // Templates with a defaulted parameter, so that the constraints are checked when begin() is
+  // called, once Derived is complete (Clang 14 checks them too early otherwise).
+  template <class D = Derived>
+    requires requires(const D& d) { d.iter(); }
+  auto begin() const {
+    return make(static_cast<const D&>(*this).iter());
+  }
+  template <class D = Derived>
+    requires requires(D& d) { d.iter(); }
+  auto begin() {
+    return make(static_cast<D&>(*this).iter());
+  }
+  std::default_sentinel_t end() const noexcept { return {}; }
+
+ private:
+  template <class Ref, class V>
+  static owning_generator_iterator<Ref, V> make(generator<Ref, V> g) {
+    return owning_generator_iterator<Ref, V>(std::move(g));
+  }
+};
+
 }  // namespace dualiter
 
 #endif  // DUALITER_GENERATOR_HPP

@@ -4,8 +4,14 @@
 #include <dualiter/event_loop.hpp>
 #include <dualiter/task.hpp>
 
-dualiter::task<int> one() { co_return 1; }
+dualiter::task<int> one() {
+  co_return 1;
+}
 
-dualiter::task<> both() { co_await dualiter::gather(one(), 2.0); }
+dualiter::task<> both() {
+  co_await dualiter::gather(one(), 2.0);
+}
 
-int main() { dualiter::run(both()); }
+int main() {
+  dualiter::run(both());
+}

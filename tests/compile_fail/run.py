@@ -7,7 +7,7 @@ A case file states what its first error must contain, one `// expect: TEXT` line
 (at least one). A case passes when the compiler exits with status 1 (an internal compiler error
 or a crash is not a pass) and every expected text appears in the first error block: from the
 start of the output up to the line before the second `error:`. Matching only that block means
-a cascade of later errors cannot satisfy it. File paths are stripped first, so a case named
+a cascade of later errors cannot satisfy it; the block may not exceed MAX_LINES lines. File paths are stripped first, so a case named
 after a type cannot "prove" that the type was named.
 
 Prints TAP (one `ok`/`not ok` per case) and a closing `# N passed, N failed`.
@@ -19,6 +19,8 @@ import re
 import subprocess
 import sys
 
+# One misuse, one clear error: the first error block must be short enough to read.
+MAX_LINES = 40
 EXPECT = re.compile(r"^\s*//\s*expect:\s*(.+?)\s*$")
 PATH = re.compile(r"(?:[\w.+-]*/)+[\w.+-]+\.(?:cpp|hpp|h|cc)\b|\b[\w.+-]+\.(?:cpp|hpp|h|cc)\b")
 
@@ -48,6 +50,8 @@ def run_case(compiler, case):
     if proc.returncode != 1:
         return name, False, f"compiler exit status {proc.returncode} (a crash is not a pass):\n{output}"
     block = PATH.sub("<file>", first_error_block(output))
+    if len(block.splitlines()) > MAX_LINES:
+        return name, False, f"the first error takes {len(block.splitlines())} lines, over {MAX_LINES}:\n{block}"
     missing = [text for text in expected if text not in block]
     if missing:
         return name, False, f"missing {missing!r} in the first error:\n{block}"

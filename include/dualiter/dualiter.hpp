@@ -1,0 +1,15 @@
+// Everything dualiter offers, in one include.
+#ifndef DUALITER_DUALITER_HPP
+#define DUALITER_DUALITER_HPP
+
+#include <dualiter/adapters.hpp>
+#include <dualiter/algorithm.hpp>
+#include <dualiter/async_generator.hpp>
+#include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
+#include <dualiter/event_loop.hpp>
+#include <dualiter/generator.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
+
+#endif  // DUALITER_DUALITER_HPP

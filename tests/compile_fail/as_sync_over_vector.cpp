@@ -1,0 +1,10 @@
+// as_sync wants an async iterable; a vector already works with a plain for loop.
+// expect: not async iterable
+// expect: std::vector<int>
+// expect: plain for loop
+#include <dualiter/adapters.hpp>
+#include <vector>
+
+int main() {
+  for (int x : dualiter::as_sync(std::vector<int>{1})) (void)x;
+}

@@ -1,0 +1,11 @@
+// expect: for_each: f cannot be called
+#include <dualiter/adapters.hpp>
+#include <dualiter/algorithm.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <string>
+#include <vector>
+
+int main() {
+  std::vector<int> v{1};
+  dualiter::sync_wait(dualiter::for_each(dualiter::as_async(v), [](const std::string&) {}));
+}

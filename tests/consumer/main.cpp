@@ -1,0 +1,22 @@
+// Uses a little of everything through the umbrella header; prints the two sums.
+#include <chrono>
+#include <cstdio>
+#include <dualiter/dualiter.hpp>
+#include <vector>
+
+dualiter::async_generator<int> ticks(int n) {
+  for (int i = 1; i <= n; ++i) {
+    co_await dualiter::sleep_for(std::chrono::milliseconds(1));
+    co_yield i;
+  }
+}
+
+int main() {
+  std::vector<int> v{1, 2, 3};
+  int sync_sum = 0;
+  for (int x : dualiter::as_sync(dualiter::as_async(v))) sync_sum += x;
+  int async_sum = 0;
+  dualiter::run(dualiter::for_each(ticks(3), [&](int x) { async_sum += x; }));
+  std::printf("sync %d async %d\n", sync_sum, async_sum);
+  return sync_sum == 6 && async_sum == 6 ? 0 : 1;
+}

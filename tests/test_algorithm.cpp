@@ -1,0 +1,148 @@
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <dualiter/adapters.hpp>
+#include <dualiter/algorithm.hpp>
+#include <dualiter/async_generator.hpp>
+#include <dualiter/event_loop.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "support/manual.hpp"
+
+using dualiter::as_async;
+using dualiter::async_generator;
+using dualiter::for_each;
+using dualiter::sync_wait;
+using dualiter::task;
+using dualiter::to_vector;
+using dualiter::testing::lifetime_counter;
+using namespace std::chrono_literals;
+
+namespace {
+async_generator<int> count_to(int n) {
+  for (int i = 1; i <= n; ++i) co_yield i;
+}
+}  // namespace
+
+TEST(for_each, calls_f_with_every_element_of_an_lvalue_source) {
+  auto g = count_to(4);
+  std::vector<int> seen;
+  sync_wait(for_each(g, [&](int x) { seen.push_back(x); }));
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3, 4}));
+}
+
+TEST(for_each, over_an_empty_source_never_calls_f) {
+  int calls = 0;
+  sync_wait(for_each(count_to(0), [&](int) { ++calls; }));
+  sync_wait(for_each(as_async(std::vector<int>{}), [&](int) { ++calls; }));
+  EXPECT_EQ(calls, 0);
+}
+
+TEST(for_each, awaits_a_task_returned_by_f_before_pulling_the_next_element) {
+  std::vector<std::string> log;
+  auto produce = [&]() -> async_generator<int> {
+    for (int i = 0; i < 2; ++i) {
+      log.push_back("produce " + std::to_string(i));
+      co_yield i;
+    }
+  };
+  dualiter::run(for_each(produce(), [&](int x) -> task<> {
+    log.push_back("start " + std::to_string(x));
+    co_await dualiter::sleep_for(1ms);
+    log.push_back("end " + std::to_string(x));
+  }));
+  EXPECT_EQ(log, (std::vector<std::string>{"produce 0", "start 0", "end 0", "produce 1", "start 1",
+                                           "end 1"}));
+}
+
+TEST(for_each, moves_an_rvalue_source_into_the_task_so_it_may_be_awaited_later) {
+  // The temporaries below die at the end of their full-expressions; the tasks must not refer
+  // to them (AddressSanitizer reports it if they do).
+  int sum = 0;
+  auto over_vector = for_each(as_async(std::vector<int>{1, 2, 3}), [&](int x) { sum += x; });
+  auto over_generator = for_each(count_to(3), [&](int x) { sum += 10 * x; });
+  std::vector<int> filler(64, 0);  // reuse the temporaries' stack space
+  sync_wait(std::move(over_vector));
+  sync_wait(std::move(over_generator));
+  EXPECT_EQ(sum, 66);
+  EXPECT_EQ(filler.size(), 64u);
+}
+
+TEST(for_each, an_exception_from_the_source_reaches_the_awaiter) {
+  auto failing = []() -> async_generator<int> {
+    co_yield 1;
+    throw std::runtime_error("source");
+  };
+  int calls = 0;
+  EXPECT_THROW(sync_wait(for_each(failing(), [&](int) { ++calls; })), std::runtime_error);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(for_each, an_exception_from_f_stops_the_loop_and_abandons_the_source) {
+  int live = 0;
+  auto source = [](int* live) -> async_generator<int> {
+    lifetime_counter guard(live);
+    for (int i = 0;; ++i) co_yield i;
+  };
+  try {
+    sync_wait(for_each(source(&live), [](int x) -> task<> {
+      if (x == 3) throw std::invalid_argument("f failed at 3");
+      co_return;
+    }));
+    ADD_FAILURE() << "no exception";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_STREQ(e.what(), "f failed at 3");
+  }
+  EXPECT_EQ(live, 0) << "the generator, owned by the task, is destroyed with it";
+}
+
+TEST(for_each, passes_move_only_elements_for_f_to_take) {
+  auto owners = []() -> async_generator<std::unique_ptr<int>> {
+    co_yield std::make_unique<int>(2);
+    co_yield std::make_unique<int>(3);
+  };
+  std::vector<std::unique_ptr<int>> taken;
+  sync_wait(for_each(owners(), [&](std::unique_ptr<int>&& p) { taken.push_back(std::move(p)); }));
+  ASSERT_EQ(taken.size(), 2u);
+  EXPECT_EQ(*taken[0] + *taken[1], 5);
+}
+
+TEST(to_vector, collects_values_from_lvalue_and_rvalue_sources) {
+  auto g = count_to(3);
+  EXPECT_EQ(sync_wait(to_vector(g)), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(sync_wait(to_vector(count_to(2))), (std::vector<int>{1, 2}));
+  EXPECT_EQ(sync_wait(to_vector(as_async(std::vector<int>{5}))), std::vector<int>{5});
+  EXPECT_TRUE(sync_wait(to_vector(count_to(0))).empty());
+}
+
+TEST(to_vector, copies_elements_handed_out_by_reference_and_moves_move_only_ones) {
+  const std::vector<std::string> names{"p", "q"};
+  auto refs = [](const std::vector<std::string>& v) -> async_generator<const std::string&> {
+    for (const auto& s : v) co_yield s;
+  };
+  static_assert(
+      std::same_as<decltype(sync_wait(to_vector(refs(names)))), std::vector<std::string>>);
+  EXPECT_EQ(sync_wait(to_vector(refs(names))), names);
+
+  auto owners = []() -> async_generator<std::unique_ptr<int>> {
+    co_yield std::make_unique<int>(4);
+  };
+  auto got = sync_wait(to_vector(owners()));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(*got[0], 4);
+}
+
+TEST(to_vector, over_a_sleeping_source_on_the_event_loop) {
+  auto sleepy = []() -> async_generator<int> {
+    for (int i = 0; i < 3; ++i) {
+      co_await dualiter::sleep_for(1ms);
+      co_yield i;
+    }
+  };
+  EXPECT_EQ(dualiter::run(to_vector(sleepy())), (std::vector<int>{0, 1, 2}));
+}
