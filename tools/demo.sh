@@ -16,3 +16,6 @@ for t in json.load(sys.stdin):
   echo "=== $(basename "$example")"
   "$example"
 done
+
+echo "=== sync vs async, per element (a brief run; bench/sync_vs_async has the full suite)"
+python3 tools/bench_summary.py "$dir/bench/sync_vs_async" --python

@@ -273,8 +273,10 @@ inline bool event_loop::run_once() {
     if (timers_.empty()) return false;
     std::this_thread::sleep_until(timers_.top().deadline);
   }
-  const auto now = clock::now();
-  while (!timers_.empty() && timers_.top().deadline <= now) ready_.push_back(timers_.pop());
+  if (!timers_.empty()) {  // reading the clock costs more than a whole yield_now round trip
+    const auto now = clock::now();
+    while (!timers_.empty() && timers_.top().deadline <= now) ready_.push_back(timers_.pop());
+  }
 
   // Only what is ready now runs in this turn; the marker is where "now" ends.
   detail::ready_node marker;

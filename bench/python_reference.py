@@ -1,0 +1,74 @@
+#!/usr/bin/env python3
+"""The CPython column of the sync-vs-async table: the same three loops as bench/sync_vs_async.
+
+Prints one JSON object: nanoseconds per item for a sync generator, an async generator consumed
+in a coroutine under asyncio.run, and the same with `await asyncio.sleep(0)` per item (a real
+trip through the event loop). Best of --repeat runs of --items items each.
+"""
+import argparse
+import asyncio
+import json
+import platform
+import time
+
+
+def numbers(n):
+    for i in range(n):
+        yield i
+
+
+async def async_numbers(n):
+    for i in range(n):
+        yield i
+
+
+async def sleeping_numbers(n):
+    for i in range(n):
+        await asyncio.sleep(0)
+        yield i
+
+
+def sum_sync(n):
+    total = 0
+    for x in numbers(n):
+        total += x
+    return total
+
+
+async def sum_async(source):
+    total = 0
+    async for x in source:
+        total += x
+    return total
+
+
+def best_ns_per_item(run, n, repeat):
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.perf_counter_ns()
+        result = run(n)
+        elapsed = time.perf_counter_ns() - start
+        assert result == n * (n - 1) // 2, result
+        best = min(best, elapsed / n)
+    return best
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--items", type=int, default=200_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    n, repeat = args.items, args.repeat
+    result = {
+        "python": platform.python_version(),
+        "generator": best_ns_per_item(sum_sync, n, repeat),
+        "async_generator": best_ns_per_item(
+            lambda k: asyncio.run(sum_async(async_numbers(k))), n, repeat),
+        "sleep0_round_trip": best_ns_per_item(
+            lambda k: asyncio.run(sum_async(sleeping_numbers(k))), max(n // 10, 1), repeat),
+    }
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

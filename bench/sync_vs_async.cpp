@@ -1,0 +1,243 @@
+// The cost of async iteration next to sync iteration, per element, in one run.
+//
+// Every benchmark sums N ints (N = --items, 2^20 by default) and reports items per second and
+// `allocs_per_item`: heap allocations per element once iteration is under way. Coroutine frames
+// are allocated before the first element (one per generator, task or driver), so that count is
+// the per-element cost alone; `allocs_per_run` shows the frames.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <dualiter/dualiter.hpp>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "support/counting_new.hpp"
+
+namespace {
+
+using dualiter::testing::allocations;
+
+// Allocation bookkeeping for one benchmark: a run starts counting at its first element.
+class allocation_meter {
+ public:
+  void run_started() noexcept { run_start_ = allocations.load(std::memory_order_relaxed); }
+  void first_element() noexcept { first_ = allocations.load(std::memory_order_relaxed); }
+  void run_ended() noexcept {
+    const long now = allocations.load(std::memory_order_relaxed);
+    per_element_ += now - first_;
+    per_run_ += now - run_start_;
+    ++runs_;
+  }
+  void report(benchmark::State& state, long items_per_run) const {
+    const double items = static_cast<double>(items_per_run) * static_cast<double>(runs_);
+    state.SetItemsProcessed(static_cast<std::int64_t>(items));
+    state.counters["allocs_per_item"] = items > 0 ? static_cast<double>(per_element_) / items : 0;
+    state.counters["allocs_per_run"] = runs_ > 0 ? static_cast<double>(per_run_) / runs_ : 0;
+  }
+
+ private:
+  long run_start_ = 0, first_ = 0, per_element_ = 0, per_run_ = 0, runs_ = 0;
+};
+
+dualiter::generator<int> numbers(int n) {
+  for (int i = 0; i < n; ++i) co_yield i;
+}
+
+dualiter::async_generator<int> async_numbers(int n) {
+  for (int i = 0; i < n; ++i) co_yield i;
+}
+
+dualiter::async_generator<int> yielding_numbers(int n) {
+  for (int i = 0; i < n; ++i) {
+    co_await dualiter::yield_now();  // Python: await asyncio.sleep(0)
+    co_yield i;
+  }
+}
+
+// The consumer every async case shares: `async for x in source: total += x`.
+template <class Source>
+dualiter::task<long> sum_async(Source& source, allocation_meter& meter) {
+  long total = 0;
+  auto it = dualiter::aiter(source);
+  auto x = co_await dualiter::anext(it);
+  meter.first_element();
+  for (; x; x = co_await dualiter::anext(it)) total += *x;
+  co_return total;
+}
+
+template <class Range>
+long sum_sync(Range&& range, allocation_meter& meter) {
+  long total = 0;
+  auto it = std::ranges::begin(range);
+  meter.first_element();
+  for (; it != std::ranges::end(range); ++it) total += *it;
+  return total;
+}
+
+void BM_vector_loop(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<int> v(n);
+  std::iota(v.begin(), v.end(), 0);
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    benchmark::DoNotOptimize(sum_sync(v, meter));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+void BM_generator(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    benchmark::DoNotOptimize(sum_sync(numbers(n), meter));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+void BM_async_generator_sync_wait(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    auto g = async_numbers(n);
+    benchmark::DoNotOptimize(dualiter::sync_wait(sum_async(g, meter)));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+void BM_async_generator_event_loop(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    auto g = async_numbers(n);
+    benchmark::DoNotOptimize(dualiter::run(sum_async(g, meter)));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+void BM_yield_now_round_trip(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    auto g = yielding_numbers(n);
+    benchmark::DoNotOptimize(dualiter::run(sum_async(g, meter)));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+void BM_as_async_vector(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::vector<int> v(n);
+  std::iota(v.begin(), v.end(), 0);
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    auto source = dualiter::as_async(v);
+    benchmark::DoNotOptimize(dualiter::sync_wait(sum_async(source, meter)));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+void BM_as_sync_async_generator(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    benchmark::DoNotOptimize(sum_sync(dualiter::as_sync(async_numbers(n)), meter));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+// Extras. elements_of at depth d: the element cost must not grow with d.
+dualiter::generator<int> nested_numbers(int depth, int n) {
+  if (depth == 0) {
+    co_yield dualiter::elements_of(numbers(n));
+  } else {
+    co_yield dualiter::elements_of(nested_numbers(depth - 1, n));
+  }
+}
+
+void BM_elements_of_depth(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const int depth = static_cast<int>(state.range(1));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    benchmark::DoNotOptimize(sum_sync(nested_numbers(depth, n), meter));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
+// k async generators that each yield_now per element, consumed concurrently under gather:
+// the loop's round trip shared by k consumers.
+void BM_gather_generators(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  const int k = static_cast<int>(state.range(1));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    std::vector<dualiter::async_generator<int>> sources;
+    std::vector<dualiter::task<long>> consumers;
+    for (int i = 0; i < k; ++i) sources.push_back(yielding_numbers(n / k));
+    for (auto& s : sources) consumers.push_back(sum_async(s, meter));
+    auto sums = dualiter::run(dualiter::gather_all(std::move(consumers)));
+    benchmark::DoNotOptimize(sums.data());
+    meter.run_ended();
+  }
+  meter.report(state, n / k * k);
+}
+
+// --items=N, taken before Google Benchmark sees the arguments.
+long items_from(int& argc, char** argv) {
+  long items = 1L << 20;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--items=", 8) == 0) {
+      items = std::strtol(argv[i] + 8, nullptr, 10);
+      for (int j = i; j + 1 < argc; ++j) argv[j] = argv[j + 1];
+      --argc;
+      break;
+    }
+  }
+  return items;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const long n = items_from(argc, argv);
+  for (auto [name, fn] :
+       {std::pair{"BM_vector_loop", &BM_vector_loop}, std::pair{"BM_generator", &BM_generator},
+        std::pair{"BM_async_generator_sync_wait", &BM_async_generator_sync_wait},
+        std::pair{"BM_async_generator_event_loop", &BM_async_generator_event_loop},
+        std::pair{"BM_yield_now_round_trip", &BM_yield_now_round_trip},
+        std::pair{"BM_as_async_vector", &BM_as_async_vector},
+        std::pair{"BM_as_sync_async_generator", &BM_as_sync_async_generator}}) {
+    benchmark::RegisterBenchmark(name, fn)->Arg(n)->Unit(benchmark::kMillisecond);
+  }
+  auto* depth = benchmark::RegisterBenchmark("BM_elements_of_depth", BM_elements_of_depth);
+  for (int d : {1, 8, 64}) depth->Args({n, d});
+  depth->Unit(benchmark::kMillisecond);
+  auto* gathered = benchmark::RegisterBenchmark("BM_gather_generators", BM_gather_generators);
+  for (int k : {1, 16}) gathered->Args({n, k});
+  gathered->Unit(benchmark::kMillisecond);
+
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

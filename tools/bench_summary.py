@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Runs bench/sync_vs_async briefly and prints the sync-vs-async table: ns per item (median of
+the repetitions), the ratio to BM_generator with its target, and CPython's numbers beside them.
+
+  bench_summary.py BENCH_BINARY [--items N] [--repetitions R] [--min-time S] [--python]
+"""
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+# (benchmark, CPython twin in python_reference.py, target ratio to BM_generator)
+ROWS = [
+    ("BM_vector_loop", None, None),
+    ("BM_generator", "generator", None),
+    ("BM_async_generator_sync_wait", "async_generator", 1.5),
+    ("BM_async_generator_event_loop", "async_generator", 2.0),
+    ("BM_yield_now_round_trip", "sleep0_round_trip", 10.0),
+    ("BM_as_async_vector", None, 1.5),
+    ("BM_as_sync_async_generator", None, None),
+]
+
+
+def run_benchmarks(binary, items, repetitions, min_time):
+    cmd = [binary, f"--items={items}", f"--benchmark_repetitions={repetitions}",
+           f"--benchmark_min_time={min_time}", "--benchmark_format=json",
+           "--benchmark_filter=^(" + "|".join(name for name, _, _ in ROWS) + ")/"]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    report = json.loads(out)
+    medians, allocs = {}, {}
+    for b in report["benchmarks"]:
+        name = b["name"].split("/")[0]
+        if b.get("aggregate_name") == "median":
+            medians[name] = 1e9 / b["items_per_second"]
+        if b.get("run_type") == "iteration":
+            allocs[name] = max(allocs.get(name, 0.0), b.get("allocs_per_item", 0.0))
+    return report["context"], medians, allocs
+
+
+def run_python(items):
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench",
+                          "python_reference.py")
+    python = shutil.which("python3")
+    if not python:
+        return None
+    try:
+        out = subprocess.run([python, script, f"--items={items}"], check=True,
+                             capture_output=True, text=True, timeout=600).stdout
+        return json.loads(out)
+    except (subprocess.SubprocessError, ValueError) as e:
+        print(f"(CPython column skipped: {e})", file=sys.stderr)
+        return None
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("binary")
+    parser.add_argument("--items", type=int, default=1 << 18)
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--min-time", type=float, default=0.05)
+    parser.add_argument("--python", action="store_true", help="add the CPython column")
+    args = parser.parse_args()
+
+    context, medians, allocs = run_benchmarks(args.binary, args.items, args.repetitions,
+                                              args.min_time)
+    python = run_python(min(args.items, 200_000)) if args.python else None
+    base = medians["BM_generator"]
+    py_base = python["generator"] if python else None
+
+    print(f"dualiter sync vs async, N = {args.items}, median of {args.repetitions}, "
+          f"{context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, "
+          f"{context.get('library_build_type', '?')} Google Benchmark")
+    header = "| case | ns/item | × generator | target | allocs/item |"
+    rule = "|---|---:|---:|---:|---:|"
+    if python:
+        header += f" CPython {python['python']} ns/item | CPython × generator |"
+        rule += "---:|---:|"
+    print(header)
+    print(rule)
+    missed = []
+    for name, twin, target in ROWS:
+        if name not in medians:
+            continue
+        ns = medians[name]
+        ratio = ns / base
+        verdict = ""
+        if target is not None:
+            ok = ratio <= target
+            verdict = f"≤ {target:g} {'met' if ok else 'MISSED'}"
+            if not ok:
+                missed.append(name)
+        row = f"| {name} | {ns:.2f} | {ratio:.2f} | {verdict} | {allocs.get(name, 0):.0f} |"
+        if python:
+            if twin:
+                row += f" {python[twin]:.0f} | {python[twin] / py_base:.1f} |"
+            else:
+                row += " | |"
+        print(row)
+    if missed:
+        print(f"targets missed in this run: {', '.join(missed)} (see the README for the profile)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
