@@ -71,30 +71,32 @@ class async_generator_promise : public resume_link {
 
   std::suspend_always initial_suspend() noexcept { return {}; }
 
+  enum class state : unsigned char { idle, busy, finished };
+
   // co_yield hands the element to the consumer the way co_return ends a task: back to the
   // inline resumer, or by symmetric transfer to a consumer that was suspended for real.
-  struct yield_awaiter {
+  template <state Next>
+  struct handing_back {
     bool await_ready() noexcept { return false; }
     std::coroutine_handle<> await_suspend(
         std::coroutine_handle<async_generator_promise> h) noexcept {
-      h.promise().busy_ = false;
+      h.promise().state_ = Next;
       return hand_back(h.promise());
     }
     void await_resume() noexcept {}
   };
+  using yield_awaiter = handing_back<state::idle>;
 
   yield_awaiter yield_value(yielded value) noexcept {
     publish(std::addressof(value));
     return {};
   }
 
-  auto yield_value(const std::remove_reference_t<yielded>&value) requires
-      std::is_rvalue_reference_v<yielded> && std::constructible_from < std::remove_cvref_t<yielded>,
-  const std::remove_reference_t<yielded>& > {
+  auto yield_value(const std::remove_reference_t<yielded>& value) requires copies_lvalues<yielded> {
     return copied_yield<std::remove_cvref_t<yielded>, yield_awaiter>{{}, value};
   }
 
-  yield_awaiter final_suspend() noexcept {
+  handing_back<state::finished> final_suspend() noexcept {
     value_ = nullptr;
     return {};
   }
@@ -113,9 +115,9 @@ class async_generator_promise : public resume_link {
   template <class, class>
   friend class dualiter::async_generator;
 
-  pointer value_ = nullptr;
+  pointer value_ = nullptr;  // the element, or null at the end
   std::exception_ptr exception_;
-  bool busy_ = false;  // an anext is pending: the body runs, or awaits something
+  state state_ = state::idle;  // busy: an anext is pending (the body runs, or awaits)
 };
 
 }  // namespace detail
@@ -147,22 +149,29 @@ class [[nodiscard]] async_generator {
   class next_awaiter : public detail::inline_aware {
    public:
     bool await_ready() const {
-      if (!handle_ || handle_.done()) return true;
-      if (handle_.promise().busy_) throw already_running();
-      return false;
+      if (!handle_) return true;
+      switch (handle_.promise().state_) {
+        case promise_type::state::idle:
+          return false;
+        case promise_type::state::finished:
+          return true;
+        case promise_type::state::busy:
+          break;
+      }
+      throw already_running();
     }
 
     template <class Promise>
     bool await_suspend(std::coroutine_handle<Promise> consumer) {
       promise_type& p = handle_.promise();
-      p.busy_ = true;
+      p.state_ = promise_type::state::busy;
       return detail::run_inline(p, handle_, consumer, detail::link_of(consumer));
     }
 
     anext_result<reference> await_resume() const {
       if (!handle_) return {};
       promise_type& p = handle_.promise();
-      if (p.exception_) [[unlikely]] {
+      if (p.value_ == nullptr && p.exception_) [[unlikely]] {
         std::rethrow_exception(std::exchange(p.exception_, nullptr));
       }
       return anext_result<reference>(p.value_);

@@ -65,9 +65,7 @@ class generator_promise : public resume_link {
     return {};
   }
 
-  auto yield_value(const std::remove_reference_t<yielded>&value) requires
-      std::is_rvalue_reference_v<yielded> && std::constructible_from < std::remove_cvref_t<yielded>,
-  const std::remove_reference_t<yielded>& > {
+  auto yield_value(const std::remove_reference_t<yielded>& value) requires copies_lvalues<yielded> {
     return copied_yield<std::remove_cvref_t<yielded>, yield_awaiter>{{}, value};
   }
 
@@ -276,15 +274,11 @@ class range_from_iter {
   // Templates with a defaulted parameter, so that the constraints are checked when begin() is
   // called, once Derived is complete (Clang 14 checks them too early otherwise).
   template <class D = Derived>
-    requires requires(const D& d) { d.iter(); }
-  auto begin() const {
-    return make(static_cast<const D&>(*this).iter());
-  }
+  requires requires(const D& d) { d.iter(); }
+  auto begin() const { return make(static_cast<const D&>(*this).iter()); }
   template <class D = Derived>
-    requires requires(D& d) { d.iter(); }
-  auto begin() {
-    return make(static_cast<D&>(*this).iter());
-  }
+  requires requires(D& d) { d.iter(); }
+  auto begin() { return make(static_cast<D&>(*this).iter()); }
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:

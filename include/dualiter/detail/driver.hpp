@@ -4,11 +4,10 @@
 #define DUALITER_DETAIL_DRIVER_HPP
 
 #include <coroutine>
+#include <dualiter/detail/result_slot.hpp>
 #include <exception>
 #include <type_traits>
 #include <utility>
-
-#include <dualiter/detail/result_slot.hpp>
 
 namespace dualiter::detail {
 

@@ -23,6 +23,12 @@ struct element_types {
                 "dualiter: the value type of a generator must be a cv-unqualified object type");
 };
 
+/// Yielded is an rvalue reference, so `co_yield lvalue` must copy (see copied_yield).
+template <class Yielded>
+concept copies_lvalues =
+    std::is_rvalue_reference_v<Yielded> && std::constructible_from < std::remove_cvref_t<Yielded>,
+const std::remove_reference_t<Yielded>& > ;
+
 /// `co_yield e` compiles for an expression of type E: it binds to Yielded, or (when Yielded is an
 /// rvalue reference) it is copied into the frame first; see copied_yield.
 template <class E, class Yielded>

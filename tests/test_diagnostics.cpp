@@ -1,0 +1,65 @@
+// The granular protocol checks behind the "not async iterable" messages, asserted positively
+// and negatively here; the messages themselves are proven by tests/compile_fail/.
+#include <dualiter/diagnostics.hpp>
+
+#include <gtest/gtest.h>
+
+#include <coroutine>
+#include <optional>
+#include <vector>
+
+#include <dualiter/adapters.hpp>
+#include <dualiter/async_generator.hpp>
+#include <dualiter/generator.hpp>
+#include <dualiter/task.hpp>
+
+namespace protocol = dualiter::protocol;
+
+namespace {
+struct ready_int {
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  int await_resume() const noexcept { return 0; }
+};
+struct no_anext {
+  struct iterator {};
+  iterator aiter() { return {}; }
+};
+struct plain_anext {
+  struct iterator {
+    std::optional<int> anext() { return 1; }
+  };
+  iterator aiter() { return {}; }
+};
+struct int_result {
+  struct iterator {
+    ready_int anext() { return {}; }
+  };
+  iterator aiter() { return {}; }
+};
+}  // namespace
+
+// Each check fails exactly where its message says, and passes for the next step's cases.
+static_assert(!protocol::has_aiter<std::vector<int>>);
+static_assert(protocol::has_aiter<no_anext> && !protocol::aiter_result_has_anext<no_anext>);
+static_assert(protocol::aiter_result_has_anext<plain_anext> &&
+              !protocol::anext_is_awaitable<plain_anext>);
+static_assert(protocol::anext_is_awaitable<int_result> &&
+              !protocol::anext_result_is_optional_like<int_result>);
+static_assert(protocol::anext_result_is_optional_like<dualiter::async_generator<int>>);
+static_assert(!protocol::is_awaitable<int> && protocol::is_awaitable<dualiter::task<>>);
+
+using dual_vector = decltype(dualiter::dual(std::declval<std::vector<int>&>()));
+static_assert(protocol::sync_and_async_value_types_match<dual_vector>);
+
+TEST(diagnostics, the_asserts_compile_silently_for_every_model_dualiter_ships) {
+  // Instantiating them is the test: a false positive would stop this file from compiling.
+  dualiter::assert_sync_iterable<std::vector<int>>();
+  dualiter::assert_sync_iterable<dualiter::generator<int>>();
+  dualiter::assert_async_iterable<dualiter::async_generator<int>>();
+  dualiter::assert_async_iterable<const dual_vector&>();
+  dualiter::assert_dual_iterable<dual_vector>();
+  dualiter::assert_awaitable<dualiter::task<int>>();
+  dualiter::assert_awaitable<std::suspend_always&>();
+  SUCCEED();
+}
