@@ -6,11 +6,13 @@
 // the per-element cost alone; `allocs_per_run` shows the frames.
 #include <benchmark/benchmark.h>
 
+#include <coroutine>
 #include <cstdlib>
 #include <cstring>
 #include <dualiter/dualiter.hpp>
 #include <numeric>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "support/counting_new.hpp"
@@ -201,6 +203,73 @@ void BM_gather_generators(benchmark::State& state) {
   meter.report(state, n / k * k);
 }
 
+// The compiler's floor for the async case: the least an async generator can do per element
+// when consumed by co_await in a task. No end or already-running checks, no exceptions, no
+// detaching (correct only when the body never suspends), no stack safety. What dualiter adds
+// over the sync generator beyond this is the price of those guarantees.
+class floor_generator {
+ public:
+  struct promise_type {
+    const int* value = nullptr;
+    floor_generator get_return_object() noexcept {
+      return floor_generator(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    std::suspend_always yield_value(const int& v) noexcept {
+      value = &v;
+      return {};
+    }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {}
+  };
+  struct next_awaiter {
+    std::coroutine_handle<promise_type> handle;
+    bool await_ready() const noexcept { return false; }
+    bool await_suspend(std::coroutine_handle<>) const {
+      handle.resume();
+      return false;
+    }
+    const int* await_resume() const noexcept {
+      return handle.done() ? nullptr : handle.promise().value;
+    }
+  };
+  floor_generator(floor_generator&& other) noexcept
+      : handle_(std::exchange(other.handle_, nullptr)) {}
+  ~floor_generator() {
+    if (handle_) handle_.destroy();
+  }
+  next_awaiter next() const noexcept { return {handle_}; }
+
+ private:
+  explicit floor_generator(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  std::coroutine_handle<promise_type> handle_;
+};
+
+floor_generator floor_numbers(int n) {
+  for (int i = 0; i < n; ++i) co_yield i;
+}
+
+dualiter::task<long> sum_floor(floor_generator& g, allocation_meter& meter) {
+  long total = 0;
+  const int* x = co_await g.next();
+  meter.first_element();
+  for (; x; x = co_await g.next()) total += *x;
+  co_return total;
+}
+
+void BM_compiler_floor_async(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    auto g = floor_numbers(n);
+    benchmark::DoNotOptimize(dualiter::sync_wait(sum_floor(g, meter)));
+    meter.run_ended();
+  }
+  meter.report(state, n);
+}
+
 // --items=N, taken before Google Benchmark sees the arguments.
 long items_from(int& argc, char** argv) {
   long items = 1L << 20;
@@ -228,6 +297,9 @@ int main(int argc, char** argv) {
         std::pair{"BM_as_sync_async_generator", &BM_as_sync_async_generator}}) {
     benchmark::RegisterBenchmark(name, fn)->Arg(n)->Unit(benchmark::kMillisecond);
   }
+  benchmark::RegisterBenchmark("BM_compiler_floor_async", BM_compiler_floor_async)
+      ->Arg(n)
+      ->Unit(benchmark::kMillisecond);
   auto* depth = benchmark::RegisterBenchmark("BM_elements_of_depth", BM_elements_of_depth);
   for (int d : {1, 8, 64}) depth->Args({n, d});
   depth->Unit(benchmark::kMillisecond);

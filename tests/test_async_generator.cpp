@@ -271,6 +271,29 @@ TEST(async_generator, abandoning_at_a_pending_co_await_destroys_the_frame_and_it
   EXPECT_EQ(live, 0);
 }
 
+TEST(async_generator, the_consumer_may_destroy_the_generator_right_after_a_late_element) {
+  // The element arrives after a real suspension, so the generator resumes the consumer by
+  // symmetric transfer; the consumer then destroys the generator while that transfer is on
+  // the stack. AddressSanitizer checks that nothing touches the frame afterwards.
+  parking_spot spot;
+  int live = 0;
+  auto root = spawn([&]() -> task<> {
+    auto g = [](parking_spot& s, int* live) -> async_generator<int> {
+      lifetime_counter guard(live);
+      co_await s.wait();
+      co_yield 1;
+      co_yield 2;
+    }(spot, &live);
+    auto it = dualiter::aiter(g);
+    EXPECT_EQ(*co_await dualiter::anext(it), 1);
+  });
+  ASSERT_TRUE(spot.occupied());
+  EXPECT_EQ(live, 1);
+  spot.resume();
+  EXPECT_TRUE(root.done());
+  EXPECT_EQ(live, 0);
+}
+
 TEST(async_generator, ten_million_synchronous_elements_keep_the_stack_flat) {
   dualiter::testing::stack_extent probe;
   auto numbers = [](dualiter::testing::stack_extent& p) -> async_generator<int> {

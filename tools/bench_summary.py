@@ -20,6 +20,7 @@ ROWS = [
     ("BM_yield_now_round_trip", "sleep0_round_trip", 10.0),
     ("BM_as_async_vector", None, 1.5),
     ("BM_as_sync_async_generator", None, None),
+    ("BM_compiler_floor_async", None, None),
 ]
 
 
