@@ -39,7 +39,7 @@ struct resume_link {
   resume_link* resumer = nullptr;
   /// Lives on the stack of the awaiter that resumed this one inline; set to tell it to suspend.
   bool* resumer_must_suspend = nullptr;
-  /// True while running inside an awaiter's call to resume().
+  /// True while running inside an awaiter's call to resume(); meaningless while suspended.
   bool running_inline = false;
 };
 
@@ -97,10 +97,9 @@ inline void reattach(resume_link& self, int detached) noexcept {
 /// Where a coroutine goes when it hands back a result: to its inline resumer by returning (a
 /// noop transfer ends resume()), else to its continuation by symmetric transfer.
 inline std::coroutine_handle<> hand_back(resume_link& self) noexcept {
-  if (self.running_inline) {
-    self.running_inline = false;
-    return std::noop_coroutine();
-  }
+  // running_inline is left as it is: it only has to be right while the coroutine runs, and
+  // every later resumption sets it (run_inline) or found it cleared (detach_chain).
+  if (self.running_inline) return std::noop_coroutine();
   return self.continuation;
 }
 
