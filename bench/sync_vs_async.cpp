@@ -43,6 +43,18 @@ class allocation_meter {
   long run_start_ = 0, first_ = 0, per_element_ = 0, per_run_ = 0, runs_ = 0;
 };
 
+// Times `one_run(meter)`, which sums one run of `items` elements, and reports the counters.
+template <class OneRun>
+void measure(benchmark::State& state, long items, OneRun one_run) {
+  allocation_meter meter;
+  for (auto _ : state) {
+    meter.run_started();
+    benchmark::DoNotOptimize(one_run(meter));
+    meter.run_ended();
+  }
+  meter.report(state, items);
+}
+
 dualiter::generator<int> numbers(int n) {
   for (int i = 0; i < n; ++i) co_yield i;
 }
@@ -82,85 +94,53 @@ void BM_vector_loop(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::vector<int> v(n);
   std::iota(v.begin(), v.end(), 0);
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
-    benchmark::DoNotOptimize(sum_sync(v, meter));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+  measure(state, n, [&](allocation_meter& meter) { return sum_sync(v, meter); });
 }
 
 void BM_generator(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
-    benchmark::DoNotOptimize(sum_sync(numbers(n), meter));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+  measure(state, n, [n](allocation_meter& meter) { return sum_sync(numbers(n), meter); });
 }
 
 void BM_async_generator_sync_wait(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
+  measure(state, n, [n](allocation_meter& meter) {
     auto g = async_numbers(n);
-    benchmark::DoNotOptimize(dualiter::sync_wait(sum_async(g, meter)));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+    return dualiter::sync_wait(sum_async(g, meter));
+  });
 }
 
 void BM_async_generator_event_loop(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
+  measure(state, n, [n](allocation_meter& meter) {
     auto g = async_numbers(n);
-    benchmark::DoNotOptimize(dualiter::run(sum_async(g, meter)));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+    return dualiter::run(sum_async(g, meter));
+  });
 }
 
 void BM_yield_now_round_trip(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
+  measure(state, n, [n](allocation_meter& meter) {
     auto g = yielding_numbers(n);
-    benchmark::DoNotOptimize(dualiter::run(sum_async(g, meter)));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+    return dualiter::run(sum_async(g, meter));
+  });
 }
 
 void BM_as_async_vector(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   std::vector<int> v(n);
   std::iota(v.begin(), v.end(), 0);
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
+  measure(state, n, [&](allocation_meter& meter) {
     auto source = dualiter::as_async(v);
-    benchmark::DoNotOptimize(dualiter::sync_wait(sum_async(source, meter)));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+    return dualiter::sync_wait(sum_async(source, meter));
+  });
 }
 
 void BM_as_sync_async_generator(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
-    benchmark::DoNotOptimize(sum_sync(dualiter::as_sync(async_numbers(n)), meter));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+  measure(state, n, [n](allocation_meter& meter) {
+    return sum_sync(dualiter::as_sync(async_numbers(n)), meter);
+  });
 }
 
 // Extras. elements_of at depth d: the element cost must not grow with d.
@@ -175,13 +155,8 @@ dualiter::generator<int> nested_numbers(int depth, int n) {
 void BM_elements_of_depth(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const int depth = static_cast<int>(state.range(1));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
-    benchmark::DoNotOptimize(sum_sync(nested_numbers(depth, n), meter));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+  measure(state, n,
+          [=](allocation_meter& meter) { return sum_sync(nested_numbers(depth, n), meter); });
 }
 
 // k async generators that each yield_now per element, consumed concurrently under gather:
@@ -189,18 +164,13 @@ void BM_elements_of_depth(benchmark::State& state) {
 void BM_gather_generators(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   const int k = static_cast<int>(state.range(1));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
+  measure(state, n / k * k, [=](allocation_meter& meter) {
     std::vector<dualiter::async_generator<int>> sources;
     std::vector<dualiter::task<long>> consumers;
     for (int i = 0; i < k; ++i) sources.push_back(yielding_numbers(n / k));
     for (auto& s : sources) consumers.push_back(sum_async(s, meter));
-    auto sums = dualiter::run(dualiter::gather_all(std::move(consumers)));
-    benchmark::DoNotOptimize(sums.data());
-    meter.run_ended();
-  }
-  meter.report(state, n / k * k);
+    return dualiter::run(dualiter::gather_all(std::move(consumers)));
+  });
 }
 
 // The compiler's floor for the async case: the least an async generator can do per element
@@ -260,14 +230,10 @@ dualiter::task<long> sum_floor(floor_generator& g, allocation_meter& meter) {
 
 void BM_compiler_floor_async(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
+  measure(state, n, [n](allocation_meter& meter) {
     auto g = floor_numbers(n);
-    benchmark::DoNotOptimize(dualiter::sync_wait(sum_floor(g, meter)));
-    meter.run_ended();
-  }
-  meter.report(state, n);
+    return dualiter::sync_wait(sum_floor(g, meter));
+  });
 }
 
 // --items=N, taken before Google Benchmark sees the arguments.

@@ -7,6 +7,7 @@
 #include <dualiter/async_generator.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 #include <dualiter/event_loop.hpp>
 #include <exception>
 #include <iterator>
@@ -155,15 +156,7 @@ class as_sync_pump {
   using handle = std::coroutine_handle<promise_type>;
 
   as_sync_pump() noexcept = default;
-  as_sync_pump(as_sync_pump&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  as_sync_pump& operator=(as_sync_pump&& other) noexcept {
-    std::swap(handle_, other.handle_);
-    return *this;
-  }
-  ~as_sync_pump() {
-    if (handle_) handle_.destroy();
-  }
-  handle get() const noexcept { return handle_; }
+  handle get() const noexcept { return frame_.get(); }
 
   /// Resumes the pump on its own loop until it has the next element, has ended, or failed.
   static void advance(handle h) {
@@ -175,8 +168,8 @@ class as_sync_pump {
   }
 
  private:
-  explicit as_sync_pump(handle h) noexcept : handle_(h) {}
-  handle handle_;
+  explicit as_sync_pump(handle h) noexcept : frame_(h) {}
+  unique_coroutine<promise_type> frame_;
 };
 
 template <class R, class Result>

@@ -7,6 +7,7 @@
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/element_types.hpp>
 #include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -197,20 +198,11 @@ class [[nodiscard]] async_generator {
   };
 
   async_generator() noexcept = default;
-  async_generator(async_generator&& other) noexcept
-      : handle_(std::exchange(other.handle_, nullptr)) {}
-  async_generator& operator=(async_generator other) noexcept {
-    std::swap(handle_, other.handle_);
-    return *this;
-  }
-  ~async_generator() {
-    if (handle_) handle_.destroy();
-  }
 
   /// Python: `g.__aiter__()`. The iterator is valid while this generator lives.
-  iterator aiter() noexcept { return iterator(handle_); }
+  iterator aiter() noexcept { return iterator(frame_.get()); }
   /// Python: `g.__anext__()`.
-  next_awaiter anext() noexcept { return next_awaiter(handle_); }
+  next_awaiter anext() noexcept { return next_awaiter(frame_.get()); }
 
   // Only here to turn a range-for over an async generator into one clear error.
   detail::not_a_sync_iterator begin() {
@@ -224,9 +216,9 @@ class [[nodiscard]] async_generator {
 
  private:
   friend promise_type;
-  explicit async_generator(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  explicit async_generator(std::coroutine_handle<promise_type> h) noexcept : frame_(h) {}
 
-  std::coroutine_handle<promise_type> handle_;
+  detail::unique_coroutine<promise_type> frame_;
 };
 
 namespace detail {

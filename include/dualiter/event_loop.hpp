@@ -22,6 +22,7 @@
 #include <dualiter/detail/current_loop.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/result_slot.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -469,19 +470,11 @@ class gather_child {
   };
 
   gather_child() noexcept = default;
-  gather_child(gather_child&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  gather_child& operator=(gather_child&& other) noexcept {
-    std::swap(handle_, other.handle_);
-    return *this;
-  }
-  ~gather_child() {
-    if (handle_) handle_.destroy();
-  }
-  void start() { handle_.resume(); }
+  void start() { frame_.get().resume(); }
 
  private:
-  explicit gather_child(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
-  std::coroutine_handle<promise_type> handle_;
+  explicit gather_child(std::coroutine_handle<promise_type> h) noexcept : frame_(h) {}
+  unique_coroutine<promise_type> frame_;
 };
 
 /// A is the awaitable's declared type (T& for an lvalue argument), given explicitly: deducing it

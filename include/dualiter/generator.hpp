@@ -6,6 +6,7 @@
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/element_types.hpp>
 #include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <iterator>
 #include <memory>
@@ -73,17 +74,18 @@ class generator_promise : public resume_link {
   struct nested_awaiter {
     generator<Ref, V> child;
 
-    bool await_ready() noexcept { return !child.handle_; }
+    bool await_ready() noexcept { return !child.frame_; }
     bool await_suspend(std::coroutine_handle<generator_promise> parent) {
+      const auto child_handle = child.frame_.get();
       generator_promise& parent_promise = parent.promise();
-      generator_promise& child_promise = child.handle_.promise();
+      generator_promise& child_promise = child_handle.promise();
       child_promise.root_ = parent_promise.root_;
-      parent_promise.root_->active_ = child.handle_;
-      return run_inline(child_promise, child.handle_, parent, &parent_promise);
+      parent_promise.root_->active_ = child_handle;
+      return run_inline(child_promise, child_handle, parent, &parent_promise);
     }
     void await_resume() {
-      if (child.handle_ && child.handle_.promise().exception_) {
-        std::rethrow_exception(std::exchange(child.handle_.promise().exception_, nullptr));
+      if (child.frame_ && child.frame_.get().promise().exception_) {
+        std::rethrow_exception(std::exchange(child.frame_.get().promise().exception_, nullptr));
       }
     }
   };
@@ -166,14 +168,6 @@ class [[nodiscard]] generator : public std::ranges::view_base {
   using yielded = typename types::yielded;
 
   generator() noexcept = default;
-  generator(generator&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  generator& operator=(generator other) noexcept {
-    std::swap(handle_, other.handle_);
-    return *this;
-  }
-  ~generator() {
-    if (handle_) handle_.destroy();
-  }
 
   class iterator {
    public:
@@ -206,17 +200,18 @@ class [[nodiscard]] generator : public std::ranges::view_base {
 
   /// Starts the body and runs it to its first co_yield. Call it once.
   iterator begin() {
-    if (handle_ && !handle_.promise().started_) {
-      handle_.promise().started_ = true;
-      advance(handle_);
+    const auto root = frame_.get();
+    if (root && !root.promise().started_) {
+      root.promise().started_ = true;
+      advance(root);
     }
-    return iterator(handle_);
+    return iterator(root);
   }
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
   friend promise_type;
-  explicit generator(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  explicit generator(std::coroutine_handle<promise_type> h) noexcept : frame_(h) {}
 
   static void advance(std::coroutine_handle<promise_type> root) {
     promise_type& p = root.promise();
@@ -226,7 +221,7 @@ class [[nodiscard]] generator : public std::ranges::view_base {
     }
   }
 
-  std::coroutine_handle<promise_type> handle_;
+  detail::unique_coroutine<promise_type> frame_;
 };
 
 namespace detail {

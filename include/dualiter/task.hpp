@@ -6,6 +6,7 @@
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/result_slot.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <type_traits>
 #include <utility>
@@ -78,20 +79,9 @@ class [[nodiscard]] task {
   using value_type = T;
 
   task() noexcept = default;
-  task(task&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  task& operator=(task&& other) noexcept {
-    if (this != &other) {
-      if (handle_) handle_.destroy();
-      handle_ = std::exchange(other.handle_, nullptr);
-    }
-    return *this;
-  }
-  ~task() {
-    if (handle_) handle_.destroy();
-  }
 
   /// True once the body has run to completion (or thrown).
-  bool is_ready() const noexcept { return !handle_ || handle_.done(); }
+  bool is_ready() const noexcept { return !frame_ || frame_.get().done(); }
 
  private:
   template <bool Move>
@@ -116,14 +106,14 @@ class [[nodiscard]] task {
   };
 
  public:
-  awaiter<false> operator co_await() & noexcept { return {{}, handle_}; }
-  awaiter<true> operator co_await() && noexcept { return {{}, handle_}; }
+  awaiter<false> operator co_await() & noexcept { return {{}, frame_.get()}; }
+  awaiter<true> operator co_await() && noexcept { return {{}, frame_.get()}; }
 
  private:
   friend promise_type;
-  explicit task(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
+  explicit task(std::coroutine_handle<promise_type> h) noexcept : frame_(h) {}
 
-  std::coroutine_handle<promise_type> handle_;
+  detail::unique_coroutine<promise_type> frame_;
 };
 
 namespace detail {

@@ -5,6 +5,7 @@
 
 #include <coroutine>
 #include <dualiter/detail/result_slot.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <type_traits>
 #include <utility>
@@ -43,15 +44,11 @@ class driver {
     void return_void() noexcept {}
   };
 
-  driver(driver&& other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
-  ~driver() {
-    if (handle_) handle_.destroy();
-  }
-  void start() { handle_.resume(); }
+  void start() { frame_.get().resume(); }
 
  private:
-  explicit driver(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
-  std::coroutine_handle<promise_type> handle_;
+  explicit driver(std::coroutine_handle<promise_type> h) noexcept : frame_(h) {}
+  unique_coroutine<promise_type> frame_;
 };
 
 /// Awaits `awaitable` (forwarded as A&&) into state.result.
