@@ -316,3 +316,10 @@ TEST(range_from_iter, gives_a_class_begin_and_end_with_a_fresh_generator_per_loo
   EXPECT_EQ(collect(c), (std::vector<int>{3, 2, 1})) << "a second loop starts over, like __iter__";
   dualiter::testing::check_sync_iterable_laws([] { return countdown(2); }, std::vector<int>{2, 1});
 }
+
+namespace {
+struct forgot_iter : dualiter::range_from_iter<forgot_iter> {};
+}  // namespace
+static_assert(!dualiter::SyncIterable<forgot_iter>,
+              "without iter() the class is not a range; a for loop over it fails with one "
+              "message (tests/compile_fail/range_from_iter_without_iter.cpp)");

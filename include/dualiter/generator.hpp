@@ -260,6 +260,15 @@ class owning_generator_iterator {
   typename gen::iterator at_;  // refers to the frame, not to generator_: moves are fine
 };
 
+namespace detail {
+/// Not an iterator; just enough operators that a misused range-for reports one error.
+struct no_iter_member {
+  friend bool operator!=(no_iter_member, std::default_sentinel_t) noexcept { return false; }
+  no_iter_member& operator++() noexcept { return *this; }
+  int operator*() const noexcept { return 0; }
+};
+}  // namespace detail
+
 /// Gives a class begin() and end() from its `iter()` member returning a generator, so a plain
 /// for loop (and SyncIterable) works on the object itself. Python: a class whose `__iter__` is a
 /// generator function. CRTP: `class items : public dualiter::range_from_iter<items>`.
@@ -274,6 +283,16 @@ class range_from_iter {
   template <class D = Derived>
   requires requires(D& d) { d.iter(); }
   auto begin() { return make(static_cast<D&>(*this).iter()); }
+  // Chosen only when Derived has no usable iter(): SyncIterable stays false, and a plain for
+  // loop over the object stops at this one assertion.
+  template <class D = Derived>
+  detail::no_iter_member begin() const {
+    static_assert(detail::always_false_v<D>,
+                  "dualiter: not sync iterable: range_from_iter<Derived> needs a member iter() "
+                  "returning a dualiter::generator. Fix: add `dualiter::generator<T> iter() "
+                  "const` to the class (Python's __iter__)");
+    return {};
+  }
   std::default_sentinel_t end() const noexcept { return {}; }
 
  private:
