@@ -143,7 +143,7 @@ TEST(as_async, never_suspends_and_allocates_nothing_per_element) {
   auto t = sum();
   dualiter::testing::allocation_scope scope;
   EXPECT_EQ(sync_wait(std::move(t)), 10'000);
-  EXPECT_EQ(scope.count(), 1) << "only sync_wait's driver frame";
+  EXPECT_LE(scope.count(), 1) << "at most sync_wait's driver frame (Clang may elide it)";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ TEST(as_sync, allocates_once_per_loop_not_per_element) {
   long sum = 0;
   for (int x : as_sync(g)) sum += x;
   EXPECT_EQ(sum, 50'005'000);
-  EXPECT_EQ(scope.count(), 1) << "the pump's frame";
+  EXPECT_LE(scope.count(), 1) << "at most the pump's frame";
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -327,7 +327,7 @@ TEST(async_generator, allocates_one_frame_per_generator_and_nothing_per_element)
   auto t = sum();  // one frame for the task
   dualiter::testing::allocation_scope scope;
   EXPECT_EQ(sync_wait(std::move(t)), 50'005'000);
-  EXPECT_EQ(scope.count(), 2) << "the generator's frame and sync_wait's driver frame";
+  EXPECT_LE(scope.count(), 2) << "at most the generator's and sync_wait's driver frames";
 }
 
 TEST(async_generator, an_empty_generator_object_is_at_its_end) {

@@ -269,7 +269,7 @@ TEST(generator, allocates_one_frame_and_nothing_per_element) {
   long sum = 0;
   for (int x : count_to(10'000)) sum += x;
   EXPECT_EQ(sum, 50'005'000);
-  EXPECT_EQ(scope.count(), 1);
+  EXPECT_LE(scope.count(), 1) << "at most the frame; optimisers may elide even that";
 }
 
 TEST(generator, a_nested_generator_costs_one_frame_not_one_per_element) {
@@ -281,7 +281,7 @@ TEST(generator, a_nested_generator_costs_one_frame_not_one_per_element) {
   long n = 0;
   for (int x : g) n += x > 0;
   EXPECT_EQ(n, 2000);
-  EXPECT_EQ(scope.count(), 3);
+  EXPECT_LE(scope.count(), 3) << "at most the three frames";
 }
 
 TEST(generator, a_default_constructed_or_moved_from_generator_is_empty) {

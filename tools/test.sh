@@ -5,13 +5,14 @@
 #   tools/test.sh gcc clang-asan  just these
 #
 # Configurations: gcc, clang (debug, -O0: where GCC's symmetric transfer is no tail call, so
-# the stack-depth tests mean most), gcc-asan, clang-asan (AddressSanitizer+UBSan).
+# the stack-depth tests mean most), gcc-asan, clang-asan (AddressSanitizer+UBSan), gcc-release,
+# clang-release (-O3, where the optimisers rework coroutine frames).
 set -u
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh || exit 1
 
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(gcc clang gcc-asan clang-asan)
+[ ${#configs[@]} -eq 0 ] && configs=(gcc clang gcc-asan clang-asan gcc-release clang-release)
 
 status=0
 summaries=()
@@ -22,6 +23,11 @@ for config in "${configs[@]}"; do
   case "$config" in
     gcc) compiler=g++ ;;
     clang) compiler=clang++ ;;
+    gcc-release|clang-release)
+      compiler=$([ "$config" = gcc-release ] && echo g++ || echo clang++)
+      options+=(--buildtype=release)
+      # The compile-fail cases and consumer builds do not depend on optimisation.
+      suites=(--no-suite compile_fail --no-suite consumer) ;;
     gcc-asan|clang-asan)
       flags="-fno-sanitize-recover=undefined -fno-omit-frame-pointer"
       if [ "$config" = gcc-asan ]; then
@@ -36,7 +42,8 @@ for config in "${configs[@]}"; do
       # Compile-fail cases only run the front end, and the consumer builds are not
       # instrumented: sanitizers change nothing in either.
       suites=(--no-suite compile_fail --no-suite consumer) ;;
-    *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, gcc-asan, clang-asan)" >&2
+    *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, gcc-asan, clang-asan," \
+            "gcc-release, clang-release)" >&2
        exit 2 ;;
   esac
   echo "=== $config: $compiler ${options[*]}"

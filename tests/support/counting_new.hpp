@@ -21,6 +21,13 @@ class allocation_scope {
 };
 }  // namespace dualiter::testing
 
+// GCC at -O3 inlines these into callers, sees malloc's pointer reach free through `new` and
+// `delete`, and warns of a mismatch that is in fact a matched replacement pair.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+#endif
+
 void* operator new(std::size_t size) {
   dualiter::testing::allocations.fetch_add(1, std::memory_order_relaxed);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
