@@ -340,37 +340,35 @@ inline event_loop& require_loop(const char* what_needs_it) {
   return *loop;
 }
 
-class sleep_awaiter {
+// How a queue node gets onto the loop: timers by deadline, ready nodes at the back.
+inline void enqueue(event_loop& loop, timer_node& node) {
+  loop.arm(node);
+}
+inline void enqueue(event_loop& loop, ready_node& node) noexcept {
+  loop.schedule(node);
+}
+
+/// What sleep_for and yield_now await: the node lives in the awaiter, so in the suspended
+/// coroutine's frame, and leaves the loop's queues when the frame is destroyed.
+template <class Node>
+class loop_awaiter {
  public:
-  explicit sleep_awaiter(event_loop::clock::time_point deadline, event_loop& loop) noexcept
+  explicit loop_awaiter(event_loop& loop) noexcept : loop_(loop) {}
+  loop_awaiter(event_loop& loop,
+               timer_node::time_point deadline) noexcept requires std::same_as<Node, timer_node>
       : loop_(loop) {
     node_.deadline = deadline;
   }
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
     node_.waiting = h;
-    loop_.arm(node_);
+    enqueue(loop_, node_);
   }
   void await_resume() const noexcept {}
 
  private:
   event_loop& loop_;
-  timer_node node_;
-};
-
-class yield_awaiter {
- public:
-  explicit yield_awaiter(event_loop& loop) noexcept : loop_(loop) {}
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) noexcept {
-    node_.waiting = h;
-    loop_.schedule(node_);
-  }
-  void await_resume() const noexcept {}
-
- private:
-  event_loop& loop_;
-  ready_node node_;
+  Node node_;
 };
 
 // The awaitables sleep_for & co. return are plain values; `operator co_await` makes the awaiter,
@@ -384,9 +382,10 @@ class sleep_operation {
   static sleep_operation after(duration d) noexcept { return sleep_operation(d, {}, true); }
   static sleep_operation at(time_point t) noexcept { return sleep_operation({}, t, false); }
 
-  sleep_awaiter operator co_await() const {
+  loop_awaiter<timer_node> operator co_await() const {
     event_loop& loop = require_loop(relative_ ? "sleep_for" : "sleep_until");
-    return sleep_awaiter(relative_ ? event_loop::clock::now() + delay_ : deadline_, loop);
+    return loop_awaiter<timer_node>(loop,
+                                    relative_ ? event_loop::clock::now() + delay_ : deadline_);
   }
 
  private:
@@ -398,7 +397,9 @@ class sleep_operation {
 };
 
 struct yield_operation {
-  yield_awaiter operator co_await() const { return yield_awaiter(require_loop("yield_now")); }
+  loop_awaiter<ready_node> operator co_await() const {
+    return loop_awaiter<ready_node>(require_loop("yield_now"));
+  }
 };
 
 }  // namespace detail
