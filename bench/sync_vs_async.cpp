@@ -4,16 +4,17 @@
 // `allocs_per_item`: heap allocations per element once iteration is under way. Coroutine frames
 // are allocated before the first element (one per generator, task or driver), so that count is
 // the per-element cost alone; `allocs_per_run` shows the frames.
-#include <benchmark/benchmark.h>
-
 #include <coroutine>
 #include <cstdlib>
 #include <cstring>
-#include <dualiter/dualiter.hpp>
 #include <numeric>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <dualiter/dualiter.hpp>
 
 #include "support/counting_new.hpp"
 

@@ -2,10 +2,11 @@
 // type with both protocols picks the DualIterable overload, never an ambiguity.
 #include <coroutine>
 #include <cstdio>
-#include <dualiter/adapters.hpp>
-#include <dualiter/concepts.hpp>
 #include <optional>
 #include <vector>
+
+#include <dualiter/adapters.hpp>
+#include <dualiter/concepts.hpp>
 
 template <dualiter::SyncIterable R>
 const char* describe(const R&) {

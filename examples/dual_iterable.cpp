@@ -10,9 +10,10 @@
 //               yield doubled(x)
 #include <chrono>
 #include <cstdio>
-#include <dualiter/dualiter.hpp>
 #include <utility>
 #include <vector>
+
+#include <dualiter/dualiter.hpp>
 
 using namespace std::chrono_literals;
 

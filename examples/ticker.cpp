@@ -7,11 +7,12 @@
 //           yield f"{name}{i}"
 #include <chrono>
 #include <cstdio>
+#include <string>
+
 #include <dualiter/async_generator.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
-#include <string>
 
 using namespace std::chrono_literals;
 

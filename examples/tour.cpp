@@ -1,5 +1,6 @@
 // The README's tour, compiled and run by the tests so that it stays true.
 #include <cstdio>
+
 #include <dualiter/dualiter.hpp>
 
 using namespace std::chrono_literals;

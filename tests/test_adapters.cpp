@@ -1,17 +1,18 @@
+#include <chrono>
+#include <list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <dualiter/adapters.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/generator.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
-#include <list>
-#include <memory>
-#include <stdexcept>
-#include <string>
-#include <vector>
 
 #include "support/counting_new.hpp"
 #include "support/iterable_laws.hpp"

@@ -1,16 +1,17 @@
+#include <chrono>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <dualiter/adapters.hpp>
 #include <dualiter/algorithm.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
-#include <memory>
-#include <stdexcept>
-#include <string>
-#include <vector>
 
 #include "support/manual.hpp"
 

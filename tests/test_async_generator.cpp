@@ -1,12 +1,13 @@
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include <dualiter/async_generator.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
-#include <memory>
-#include <stdexcept>
-#include <string>
-#include <vector>
 
 #include "support/counting_new.hpp"
 #include "support/iterable_laws.hpp"

@@ -1,12 +1,8 @@
 // The protocol layer: Awaiter/Awaitable, the aiter/anext customization points, the three
 // iteration concepts, their traits, and how overloads on them resolve.
-#include <gtest/gtest.h>
-
 #include <array>
-#include <boost/hana.hpp>
 #include <coroutine>
 #include <deque>
-#include <dualiter/concepts.hpp>
 #include <forward_list>
 #include <list>
 #include <map>
@@ -19,6 +15,11 @@
 #include <string_view>
 #include <unordered_map>
 #include <vector>
+
+#include <boost/hana.hpp>
+#include <gtest/gtest.h>
+
+#include <dualiter/concepts.hpp>
 
 namespace hana = boost::hana;
 using namespace dualiter;

@@ -1,15 +1,16 @@
 // The granular protocol checks behind the "not async iterable" messages, asserted positively
 // and negatively here; the messages themselves are proven by tests/compile_fail/.
+#include <coroutine>
+#include <optional>
+#include <vector>
+
 #include <gtest/gtest.h>
 
-#include <coroutine>
 #include <dualiter/adapters.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/diagnostics.hpp>
 #include <dualiter/generator.hpp>
 #include <dualiter/task.hpp>
-#include <optional>
-#include <vector>
 
 namespace protocol = dualiter::protocol;
 

@@ -1,15 +1,16 @@
-#include <gtest/gtest.h>
-
 #include <chrono>
-#include <dualiter/async_generator.hpp>
-#include <dualiter/event_loop.hpp>
-#include <dualiter/sync_wait.hpp>
-#include <dualiter/task.hpp>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
+
+#include <gtest/gtest.h>
+
+#include <dualiter/async_generator.hpp>
+#include <dualiter/event_loop.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
 
 #include "support/manual.hpp"
 

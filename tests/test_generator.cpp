@@ -1,11 +1,12 @@
-#include <gtest/gtest.h>
-
-#include <dualiter/generator.hpp>
 #include <memory>
 #include <ranges>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <gtest/gtest.h>
+
+#include <dualiter/generator.hpp>
 
 #include "support/counting_new.hpp"
 #include "support/iterable_laws.hpp"

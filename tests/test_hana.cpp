@@ -1,12 +1,13 @@
-#include <gtest/gtest.h>
+#include <vector>
 
 #include <boost/hana.hpp>
+#include <gtest/gtest.h>
+
 #include <dualiter/adapters.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/generator.hpp>
 #include <dualiter/hana.hpp>
 #include <dualiter/task.hpp>
-#include <vector>
 
 namespace hana = boost::hana;
 

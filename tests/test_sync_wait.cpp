@@ -1,15 +1,16 @@
-#include <gtest/gtest.h>
-
 #include <chrono>
 #include <coroutine>
 #include <deque>
-#include <dualiter/async_generator.hpp>
-#include <dualiter/sync_wait.hpp>
-#include <dualiter/task.hpp>
 #include <mutex>
 #include <stdexcept>
 #include <string>
 #include <thread>
+
+#include <gtest/gtest.h>
+
+#include <dualiter/async_generator.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
 
 using dualiter::sync_wait;
 using dualiter::task;

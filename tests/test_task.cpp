@@ -1,10 +1,11 @@
+#include <memory>
+#include <stdexcept>
+#include <string>
+
 #include <gtest/gtest.h>
 
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
-#include <memory>
-#include <stdexcept>
-#include <string>
 
 #include "support/manual.hpp"
 #include "support/stack_depth.hpp"

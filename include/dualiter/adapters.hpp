@@ -4,11 +4,6 @@
 #define DUALITER_ADAPTERS_HPP
 
 #include <coroutine>
-#include <dualiter/async_generator.hpp>
-#include <dualiter/concepts.hpp>
-#include <dualiter/detail/inline_resume.hpp>
-#include <dualiter/detail/unique_coroutine.hpp>
-#include <dualiter/event_loop.hpp>
 #include <exception>
 #include <iterator>
 #include <memory>
@@ -17,6 +12,12 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+
+#include <dualiter/async_generator.hpp>
+#include <dualiter/concepts.hpp>
+#include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
+#include <dualiter/event_loop.hpp>
 
 namespace dualiter {
 

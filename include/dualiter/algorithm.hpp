@@ -2,12 +2,13 @@
 #ifndef DUALITER_ALGORITHM_HPP
 #define DUALITER_ALGORITHM_HPP
 
-#include <dualiter/concepts.hpp>
-#include <dualiter/task.hpp>
 #include <functional>
 #include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <dualiter/concepts.hpp>
+#include <dualiter/task.hpp>
 
 namespace dualiter {
 

@@ -4,15 +4,16 @@
 #define DUALITER_ASYNC_GENERATOR_HPP
 
 #include <coroutine>
-#include <dualiter/concepts.hpp>
-#include <dualiter/detail/element_types.hpp>
-#include <dualiter/detail/inline_resume.hpp>
-#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <memory>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
+
+#include <dualiter/concepts.hpp>
+#include <dualiter/detail/element_types.hpp>
+#include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 
 namespace dualiter {
 

@@ -18,11 +18,6 @@
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
-#include <dualiter/concepts.hpp>
-#include <dualiter/detail/current_loop.hpp>
-#include <dualiter/detail/driver.hpp>
-#include <dualiter/detail/result_slot.hpp>
-#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -33,6 +28,12 @@
 #include <utility>
 #include <variant>
 #include <vector>
+
+#include <dualiter/concepts.hpp>
+#include <dualiter/detail/current_loop.hpp>
+#include <dualiter/detail/driver.hpp>
+#include <dualiter/detail/result_slot.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 
 namespace dualiter {
 

@@ -3,16 +3,17 @@
 #define DUALITER_GENERATOR_HPP
 
 #include <coroutine>
-#include <dualiter/concepts.hpp>
-#include <dualiter/detail/element_types.hpp>
-#include <dualiter/detail/inline_resume.hpp>
-#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <iterator>
 #include <memory>
 #include <ranges>
 #include <type_traits>
 #include <utility>
+
+#include <dualiter/concepts.hpp>
+#include <dualiter/detail/element_types.hpp>
+#include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 
 namespace dualiter {
 

@@ -8,6 +8,7 @@
 
 #include <boost/hana/bool.hpp>
 #include <boost/hana/type.hpp>
+
 #include <dualiter/concepts.hpp>
 
 namespace dualiter::hana {

@@ -3,15 +3,14 @@
 #define DUALITER_SYNC_WAIT_HPP
 
 #include <condition_variable>
-#include <coroutine>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/current_loop.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/result_slot.hpp>
-#include <exception>
-#include <mutex>
-#include <type_traits>
-#include <utility>
 
 namespace dualiter {
 

@@ -3,13 +3,14 @@
 #define DUALITER_TASK_HPP
 
 #include <coroutine>
+#include <exception>
+#include <type_traits>
+#include <utility>
+
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
-#include <exception>
-#include <type_traits>
-#include <utility>
 
 namespace dualiter {
 

@@ -2,8 +2,9 @@
 // expect: not async iterable
 // expect: does not return an awaitable
 // expect: plain_optional_source
-#include <dualiter/concepts.hpp>
 #include <optional>
+
+#include <dualiter/concepts.hpp>
 
 struct plain_optional_source {
   struct iterator {

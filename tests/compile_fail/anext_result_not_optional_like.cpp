@@ -3,6 +3,7 @@
 // expect: optional-like
 // expect: int_result_source
 #include <coroutine>
+
 #include <dualiter/concepts.hpp>
 
 struct int_awaiter {

@@ -2,8 +2,9 @@
 // expect: not async iterable
 // expect: std::vector<int>
 // expect: plain for loop
-#include <dualiter/adapters.hpp>
 #include <vector>
+
+#include <dualiter/adapters.hpp>
 
 int main() {
   for (int x : dualiter::as_sync(std::vector<int>{1})) (void)x;

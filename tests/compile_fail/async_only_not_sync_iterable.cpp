@@ -2,8 +2,9 @@
 // expect: dualiter::as_sync
 // expect: async_source
 #include <coroutine>
-#include <dualiter/concepts.hpp>
 #include <optional>
+
+#include <dualiter/concepts.hpp>
 
 struct next_awaiter {
   bool await_ready() const noexcept { return true; }

@@ -2,6 +2,7 @@
 // expect: cannot co_await inside a generator
 // expect: dualiter::async_generator
 #include <coroutine>
+
 #include <dualiter/generator.hpp>
 
 dualiter::generator<int> numbers() {

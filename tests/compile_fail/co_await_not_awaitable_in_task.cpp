@@ -1,8 +1,9 @@
 // co_await on something that is not awaitable, inside a task: one clear error.
 // expect: not awaitable
 // expect: basic_string<char
-#include <dualiter/task.hpp>
 #include <string>
+
+#include <dualiter/task.hpp>
 
 dualiter::task<int> f() {
   co_await std::string("not awaitable");

@@ -1,9 +1,10 @@
 // expect: for_each: f cannot be called
+#include <string>
+#include <vector>
+
 #include <dualiter/adapters.hpp>
 #include <dualiter/algorithm.hpp>
 #include <dualiter/sync_wait.hpp>
-#include <string>
-#include <vector>
 
 int main() {
   std::vector<int> v{1};

@@ -1,9 +1,10 @@
 // expect: not async iterable
 // expect: std::vector<int>
 // expect: dualiter::as_async
+#include <vector>
+
 #include <dualiter/algorithm.hpp>
 #include <dualiter/sync_wait.hpp>
-#include <vector>
 
 int main() {
   std::vector<int> v{1, 2};

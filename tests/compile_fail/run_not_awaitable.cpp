@@ -1,7 +1,8 @@
 // expect: not awaitable
 // expect: std::vector<int>
-#include <dualiter/event_loop.hpp>
 #include <vector>
+
+#include <dualiter/event_loop.hpp>
 
 int main() {
   dualiter::run(std::vector<int>{1});

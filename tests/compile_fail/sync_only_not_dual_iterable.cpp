@@ -2,8 +2,9 @@
 // expect: sync iterable only
 // expect: std::vector<int>
 // expect: dualiter::dual
-#include <dualiter/concepts.hpp>
 #include <vector>
+
+#include <dualiter/concepts.hpp>
 
 int main() {
   dualiter::assert_dual_iterable<std::vector<int>>();

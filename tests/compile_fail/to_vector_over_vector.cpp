@@ -1,8 +1,9 @@
 // expect: not async iterable
 // expect: std::vector<double>
+#include <vector>
+
 #include <dualiter/algorithm.hpp>
 #include <dualiter/sync_wait.hpp>
-#include <vector>
 
 int main() {
   auto copy = dualiter::sync_wait(dualiter::to_vector(std::vector<double>{1.0}));

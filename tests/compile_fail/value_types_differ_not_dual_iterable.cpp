@@ -3,9 +3,10 @@
 // expect: different value types
 // expect: mismatched
 #include <coroutine>
-#include <dualiter/concepts.hpp>
 #include <optional>
 #include <vector>
+
+#include <dualiter/concepts.hpp>
 
 struct next_awaiter {
   bool await_ready() const noexcept { return true; }

@@ -3,8 +3,9 @@
 // expect: not async iterable
 // expect: std::vector<int>
 // expect: dualiter::as_async
-#include <dualiter/concepts.hpp>
 #include <vector>
+
+#include <dualiter/concepts.hpp>
 
 template <class R>
 void consume_async(R&&) {

@@ -1,8 +1,9 @@
 // Uses a little of everything through the umbrella header; prints the two sums.
 #include <chrono>
 #include <cstdio>
-#include <dualiter/dualiter.hpp>
 #include <vector>
+
+#include <dualiter/dualiter.hpp>
 
 dualiter::async_generator<int> ticks(int n) {
   for (int i = 1; i <= n; ++i) {

@@ -3,16 +3,17 @@
 #ifndef DUALITER_TESTS_SUPPORT_ITERABLE_LAWS_HPP
 #define DUALITER_TESTS_SUPPORT_ITERABLE_LAWS_HPP
 
-#include <gtest/gtest.h>
-
 #include <cstddef>
-#include <dualiter/concepts.hpp>
-#include <dualiter/sync_wait.hpp>
-#include <dualiter/task.hpp>
 #include <iterator>
 #include <limits>
 #include <utility>
 #include <vector>
+
+#include <gtest/gtest.h>
+
+#include <dualiter/concepts.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
 
 namespace dualiter::testing {
 

@@ -4,11 +4,12 @@
 #define DUALITER_DETAIL_DRIVER_HPP
 
 #include <coroutine>
-#include <dualiter/detail/result_slot.hpp>
-#include <dualiter/detail/unique_coroutine.hpp>
 #include <exception>
 #include <type_traits>
 #include <utility>
+
+#include <dualiter/detail/result_slot.hpp>
+#include <dualiter/detail/unique_coroutine.hpp>
 
 namespace dualiter::detail {
 

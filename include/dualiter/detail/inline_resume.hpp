@@ -23,10 +23,11 @@
 #define DUALITER_DETAIL_INLINE_RESUME_HPP
 
 #include <coroutine>
-#include <dualiter/concepts.hpp>
 #include <exception>
 #include <type_traits>
 #include <utility>
+
+#include <dualiter/concepts.hpp>
 
 namespace dualiter::detail {
 
