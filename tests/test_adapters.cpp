@@ -295,3 +295,38 @@ TEST(dual, over_a_const_lvalue_works_on_both_sides) {
   EXPECT_EQ(sync_collect(d), v);
   EXPECT_EQ(sync_wait(async_collect(d)), v);
 }
+
+namespace {
+// The seed's class: `for` through a generator, `async for` through an async generator that
+// sleeps, one pure function shared (examples/dual_iterable.cpp has the annotated version).
+int doubled(int x) {
+  return 2 * x;
+}
+class doubled_items : public dualiter::range_from_iter<doubled_items> {
+ public:
+  explicit doubled_items(std::vector<int> items) : items_(std::move(items)) {}
+  generator<int> iter() const {
+    for (int x : items_) co_yield doubled(x);
+  }
+  async_generator<int> aiter() const {
+    for (int x : items_) {
+      co_await dualiter::sleep_for(1ms);
+      co_yield doubled(x);
+    }
+  }
+
+ private:
+  std::vector<int> items_;
+};
+}  // namespace
+
+static_assert(dualiter::DualIterable<doubled_items>);
+static_assert(dualiter::DualIterable<const doubled_items>);
+
+TEST(dual, a_class_with_iter_and_aiter_keeps_the_dual_laws_on_the_event_loop) {
+  dualiter::testing::check_dual_iterable_laws(
+      [] {
+        return doubled_items({1, 2, 3});
+      },
+      std::vector<int>{2, 4, 6}, dualiter::testing::by_event_loop{});
+}

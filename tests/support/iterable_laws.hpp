@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/event_loop.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 
@@ -51,6 +52,14 @@ struct by_sync_wait {
   template <class T>
   T operator()(task<T> t) const {
     return dualiter::sync_wait(std::move(t));
+  }
+};
+
+/// Runs the task on a fresh event loop, for sources that sleep.
+struct by_event_loop {
+  template <class T>
+  T operator()(task<T> t) const {
+    return dualiter::run(std::move(t));
   }
 };
 
