@@ -34,6 +34,19 @@ struct with_operator_co_await {
 // at the end) rather than assigned over.
 class threads {
  public:
+  threads() = default;
+  threads(const threads&) = delete;
+  threads& operator=(const threads&) = delete;
+  // A worker may still be inside start() (its emplace_back) when the awaited chain completes
+  // on the thread it just started; taking the lock waits for it before the threads are joined.
+  ~threads() {
+    std::deque<std::jthread> finishing;
+    {
+      std::lock_guard lock(mutex_);
+      finishing.swap(workers_);
+    }
+  }
+
   void start(std::coroutine_handle<> h, std::thread::id* resumed_on) {
     std::lock_guard lock(mutex_);
     workers_.emplace_back([h, resumed_on] {

@@ -6,13 +6,14 @@
 #
 # Configurations: gcc, clang (debug, -O0: where GCC's symmetric transfer is no tail call, so
 # the stack-depth tests mean most), gcc-asan, clang-asan (AddressSanitizer+UBSan), gcc-release,
-# clang-release (-O3, where the optimisers rework coroutine frames).
+# clang-release (-O3, where the optimisers rework coroutine frames), gcc-tsan (ThreadSanitizer
+# on the suites whose coroutines hop threads).
 set -u
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh || exit 1
 
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(gcc clang gcc-asan clang-asan gcc-release clang-release)
+[ ${#configs[@]} -eq 0 ] && configs=(gcc clang gcc-asan clang-asan gcc-release clang-release gcc-tsan)
 
 status=0
 summaries=()
@@ -23,6 +24,11 @@ for config in "${configs[@]}"; do
   case "$config" in
     gcc) compiler=g++ ;;
     clang) compiler=clang++ ;;
+    gcc-tsan)
+      compiler=g++
+      options+=(-Db_sanitize=thread -Db_lundef=false)
+      # Only sync_wait's tests resume coroutines from other threads; the rest is one thread.
+      suites=(sync_wait) ;;
     gcc-release|clang-release)
       compiler=$([ "$config" = gcc-release ] && echo g++ || echo clang++)
       options+=(--buildtype=release)
@@ -43,7 +49,7 @@ for config in "${configs[@]}"; do
       # instrumented: sanitizers change nothing in either.
       suites=(--no-suite compile_fail --no-suite consumer) ;;
     *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, gcc-asan, clang-asan," \
-            "gcc-release, clang-release)" >&2
+            "gcc-release, clang-release, gcc-tsan)" >&2
        exit 2 ;;
   esac
   echo "=== $config: $compiler ${options[*]}"
