@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <stdexcept>
@@ -343,4 +344,34 @@ TEST(event_loop, run_throws_when_the_awaitable_waits_for_something_nothing_will_
   auto message = error_of([&] { loop.run(never.wait()); });
   EXPECT_TRUE(contains(message, "nothing is scheduled")) << message;
   EXPECT_EQ(loop.run([]() -> task<int> { co_return 1; }()), 1);
+}
+
+TEST(event_loop, timers_cancelled_from_anywhere_in_the_heap_leave_the_rest_in_order) {
+  // 600 sleepers with scrambled deadlines (many equal); every third is abandoned before its
+  // deadline, which takes its node out of the middle of the timer heap. The survivors must
+  // wake in (deadline, arming order).
+  constexpr int n = 600;
+  std::vector<int> woke;
+  std::vector<std::pair<int, int>> expected;  // (deadline offset in ms, arming index)
+  dualiter::run([&]() -> task<> {
+    const auto t0 = clock_type::now() + 5ms;
+    std::vector<std::unique_ptr<dualiter::testing::spawned>> sleepers;
+    unsigned seed = 12345;
+    for (int i = 0; i < n; ++i) {
+      seed = seed * 1103515245u + 12345u;
+      const int offset = static_cast<int>((seed >> 16) % 20);
+      sleepers.push_back(std::make_unique<dualiter::testing::spawned>(
+          spawn([&woke, i, when = t0 + std::chrono::milliseconds(offset)]() -> task<> {
+            co_await sleep_until(when);
+            woke.push_back(i);
+          })));
+      if (i % 3 != 0) expected.emplace_back(offset, i);
+    }
+    for (int i = 0; i < n; i += 3) sleepers[i].reset();  // abandoned while armed
+    co_await sleep_until(t0 + 30ms);
+  }());
+  std::sort(expected.begin(), expected.end());
+  std::vector<int> expected_order;
+  for (auto [offset, index] : expected) expected_order.push_back(index);
+  EXPECT_EQ(woke, expected_order);
 }
