@@ -17,6 +17,7 @@
 #include "support/counting_new.hpp"
 #include "support/iterable_laws.hpp"
 #include "support/manual.hpp"
+#include "support/sources.hpp"
 
 using dualiter::as_async;
 using dualiter::as_sync;
@@ -25,14 +26,12 @@ using dualiter::dual;
 using dualiter::generator;
 using dualiter::sync_wait;
 using dualiter::task;
+using dualiter::testing::collect_async;
+using dualiter::testing::count_to;
 using dualiter::testing::lifetime_counter;
 using namespace std::chrono_literals;
 
 namespace {
-
-async_generator<int> count_to(int n) {
-  for (int i = 1; i <= n; ++i) co_yield i;
-}
 
 async_generator<int> sleepy_count_to(int n, std::chrono::milliseconds pause) {
   for (int i = 1; i <= n; ++i) {
@@ -50,14 +49,6 @@ std::vector<dualiter::sync_value_t<R>> sync_collect(R&& r) {
   std::vector<dualiter::sync_value_t<R>> out;
   for (auto&& x : r) out.push_back(std::forward<decltype(x)>(x));
   return out;
-}
-
-template <class R>
-task<std::vector<dualiter::async_value_t<R>>> async_collect(R& r) {
-  std::vector<dualiter::async_value_t<R>> out;
-  auto it = dualiter::aiter(r);
-  while (auto x = co_await dualiter::anext(it)) out.push_back(*x);
-  co_return out;
 }
 
 }  // namespace
@@ -108,7 +99,7 @@ TEST(as_async, owns_an_rvalue_source) {
   std::vector<int> v{4, 5};
   auto source = as_async(std::move(v));
   v.assign({9, 9, 9});  // the adapter has its own vector now
-  EXPECT_EQ(sync_wait(async_collect(source)), (std::vector<int>{4, 5}));
+  EXPECT_EQ(sync_wait(collect_async(source)), (std::vector<int>{4, 5}));
 }
 
 TEST(as_async, over_a_generator_keeps_each_element_alive_until_the_next_anext) {
@@ -293,7 +284,7 @@ TEST(dual, over_a_const_lvalue_works_on_both_sides) {
   const std::vector<int> v{8, 9};
   auto d = dual(v);
   EXPECT_EQ(sync_collect(d), v);
-  EXPECT_EQ(sync_wait(async_collect(d)), v);
+  EXPECT_EQ(sync_wait(collect_async(d)), v);
 }
 
 namespace {

@@ -14,6 +14,7 @@
 #include <dualiter/task.hpp>
 
 #include "support/manual.hpp"
+#include "support/sources.hpp"
 
 using dualiter::as_async;
 using dualiter::async_generator;
@@ -21,14 +22,9 @@ using dualiter::for_each;
 using dualiter::sync_wait;
 using dualiter::task;
 using dualiter::to_vector;
+using dualiter::testing::count_to;
 using dualiter::testing::lifetime_counter;
 using namespace std::chrono_literals;
-
-namespace {
-async_generator<int> count_to(int n) {
-  for (int i = 1; i <= n; ++i) co_yield i;
-}
-}  // namespace
 
 TEST(for_each, calls_f_with_every_element_of_an_lvalue_source) {
   auto g = count_to(4);

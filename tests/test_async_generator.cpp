@@ -12,31 +12,20 @@
 #include "support/counting_new.hpp"
 #include "support/iterable_laws.hpp"
 #include "support/manual.hpp"
+#include "support/sources.hpp"
 #include "support/stack_depth.hpp"
 
 using dualiter::anext_result;
 using dualiter::async_generator;
 using dualiter::sync_wait;
 using dualiter::task;
+using dualiter::testing::collect_async;
+using dualiter::testing::count_to;
 using dualiter::testing::lifetime_counter;
 using dualiter::testing::parking_spot;
 using dualiter::testing::spawn;
 
-namespace {
-
-async_generator<int> count_to(int n) {
-  for (int i = 1; i <= n; ++i) co_yield i;
-}
-
-template <class G>
-task<std::vector<dualiter::async_value_t<G>>> drain(G& g) {
-  std::vector<dualiter::async_value_t<G>> out;
-  auto it = dualiter::aiter(g);
-  while (auto x = co_await dualiter::anext(it)) out.push_back(*x);
-  co_return out;
-}
-
-}  // namespace
+namespace {}  // namespace
 
 static_assert(dualiter::AsyncIterable<async_generator<int>>);
 static_assert(!dualiter::SyncIterable<async_generator<int>>);
@@ -65,7 +54,8 @@ TEST(async_generator, mixes_co_await_and_co_yield_freely) {
     co_yield w;
     co_yield co_await word() + " twice";
   }();
-  EXPECT_EQ(sync_wait(drain(g)), (std::vector<std::string>{"first", "awaited", "awaited twice"}));
+  EXPECT_EQ(sync_wait(collect_async(g)),
+            (std::vector<std::string>{"first", "awaited", "awaited twice"}));
 }
 
 TEST(async_generator, is_lazy_until_the_first_anext) {
