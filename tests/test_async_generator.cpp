@@ -329,3 +329,22 @@ TEST(async_generator, an_empty_generator_object_is_at_its_end) {
   };
   EXPECT_FALSE(sync_wait(probe()));
 }
+
+namespace {
+// Each level forwards every element of the level below: anext nests one level per generator.
+async_generator<int> forwarding(int depth) {
+  if (depth == 0) {
+    for (int i = 1; i <= 3; ++i) co_yield i;
+    co_return;
+  }
+  auto below = forwarding(depth - 1);
+  auto it = dualiter::aiter(below);
+  while (auto x = co_await dualiter::anext(it)) co_yield *x;
+}
+}  // namespace
+
+TEST(async_generator, a_chain_of_generators_past_the_inline_bound_hands_every_element_up) {
+  const int depth = 3 * static_cast<int>(dualiter::detail::max_inline_depth) + 1;
+  auto top = forwarding(depth);
+  EXPECT_EQ(sync_wait(collect_async(top)), (std::vector<int>{1, 2, 3}));
+}

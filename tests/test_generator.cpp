@@ -8,6 +8,7 @@
 
 #include <dualiter/generator.hpp>
 
+#include "support/build_flavour.hpp"
 #include "support/counting_new.hpp"
 #include "support/iterable_laws.hpp"
 #include "support/manual.hpp"
@@ -324,3 +325,67 @@ struct forgot_iter : dualiter::range_from_iter<forgot_iter> {};
 static_assert(!dualiter::SyncIterable<forgot_iter>,
               "without iter() the class is not a range; a for loop over it fails with one "
               "message (tests/compile_fail/range_from_iter_without_iter.cpp)");
+
+namespace {
+// depth, depth - 1, ..., 1, then the leaf's elements: each level yields one element of its own
+// and the rest through elements_of, so every level's frame is on the way to the leaf.
+generator<long> tower(long depth) {
+  if (depth == 0) {
+    co_yield -1;
+    co_yield -2;
+    co_return;
+  }
+  co_yield depth;
+  co_yield elements_of(tower(depth - 1));
+}
+
+long check_tower(long depth) {
+  long expected = depth;
+  long count = 0;
+  for (long x : tower(depth)) {
+    if (expected > 0) {
+      if (x != expected) return -1;
+      --expected;
+    } else if (x != (count == depth ? -1 : -2)) {
+      return -1;
+    }
+    ++count;
+  }
+  return count;
+}
+}  // namespace
+
+TEST(generator, elements_of_past_the_inline_bound_falls_back_to_symmetric_transfer) {
+  const long depth = 3 * static_cast<long>(dualiter::detail::max_inline_depth) + 5;
+  EXPECT_EQ(check_tower(depth), depth + 2);
+}
+
+TEST(generator, two_hundred_thousand_nested_elements_of_where_symmetric_transfer_is_a_tail_call) {
+  if (!dualiter::testing::transfers_are_tail_calls) {
+    GTEST_SKIP() << "symmetric transfer is a nested call at -O0 and under sanitizers";
+  }
+  EXPECT_EQ(check_tower(200'000), 200'002);
+}
+
+TEST(generator, abandoning_a_tower_past_the_inline_bound_destroys_every_level) {
+  int live = 0;
+  struct levels {
+    static generator<int> down(int n, int* live) {
+      lifetime_counter guard(live);
+      if (n == 0) {
+        co_yield 1;
+        co_yield 2;
+      } else {
+        co_yield elements_of(down(n - 1, live));
+      }
+    }
+  };
+  const int depth = 2 * static_cast<int>(dualiter::detail::max_inline_depth) + 3;
+  {
+    auto g = levels::down(depth, &live);
+    auto it = g.begin();
+    EXPECT_EQ(*it, 1);
+    EXPECT_EQ(live, depth + 1);
+  }
+  EXPECT_EQ(live, 0);
+}

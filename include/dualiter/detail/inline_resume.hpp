@@ -23,6 +23,7 @@
 #define DUALITER_DETAIL_INLINE_RESUME_HPP
 
 #include <coroutine>
+#include <cstdint>
 #include <exception>
 #include <type_traits>
 #include <utility>
@@ -40,9 +41,20 @@ struct resume_link {
   resume_link* resumer = nullptr;
   /// Lives on the stack of the awaiter that resumed this one inline; set to tell it to suspend.
   bool* resumer_must_suspend = nullptr;
+  /// Lives on the stack of the chain's base (the outermost run_inline of this chain): where a
+  /// coroutine that would nest too deep is left for the base to resume (see run_inline).
+  std::coroutine_handle<>* chain_base_deferred = nullptr;
+  /// How many run_inline calls of this chain are on the stack down to this coroutine's.
+  std::uint32_t inline_depth = 0;
   /// True while running inside an awaiter's call to resume(); meaningless while suspended.
   bool running_inline = false;
 };
+
+/// How many coroutines one chain runs inline, each nested in the one below, before the next is
+/// handed to the chain's base instead. Inline resumption costs a few frames of stack per level
+/// (about 100 bytes at -O2, several hundred at -O0 and under sanitizers), so an unbounded chain
+/// of nested awaits would overflow the stack long before symmetric transfer does.
+inline constexpr std::uint32_t max_inline_depth = 1024;
 
 /// Awaiters deriving from this take part in inline resumption themselves; await_transform passes
 /// them through instead of wrapping them in detaching_awaiter.
@@ -57,22 +69,6 @@ resume_link* link_of(std::coroutine_handle<Promise> h) noexcept {
   }
 }
 
-/// Runs `callee` now, from the awaiter of `caller`. Returns true when the caller must suspend
-/// (the callee detached and will resume `caller` itself), false when the callee already handed
-/// back and the caller simply goes on.
-inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
-                       std::coroutine_handle<> caller, resume_link* caller_link) {
-  bool must_suspend = false;
-  callee_link.continuation = caller;
-  callee_link.resumer = caller_link;
-  callee_link.resumer_must_suspend = &must_suspend;
-  callee_link.running_inline = true;
-  callee.resume();
-  // Only the stack is safe to read now: if the callee detached, `caller`, its frame and this
-  // awaiter may already be running (or gone) on another thread.
-  return must_suspend;
-}
-
 /// Detaches `self` and every coroutine running inline above it. Call it before a handle in the
 /// chain escapes. Returns how many links were detached, for reattach().
 inline int detach_chain(resume_link& self) noexcept {
@@ -83,6 +79,47 @@ inline int detach_chain(resume_link& self) noexcept {
     ++detached;
   }
   return detached;
+}
+
+/// Runs `callee` now, from the awaiter of `caller`. Returns true when the caller must suspend
+/// (the callee detached and will resume `caller` itself), false when the callee already handed
+/// back and the caller simply goes on.
+///
+/// A chain deeper than max_inline_depth is not nested further: the caller's chain is detached
+/// (so every coroutine in it will resume its continuation by symmetric transfer), the stack
+/// unwinds down to the chain's base, and the base resumes `callee` there. Past the bound, nesting
+/// therefore costs what symmetric transfer costs: nothing at -O2, where it is a tail call.
+inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
+                       std::coroutine_handle<> caller, resume_link* caller_link) {
+  const bool chained = caller_link != nullptr && caller_link->running_inline;
+  callee_link.continuation = caller;
+  callee_link.resumer = caller_link;
+  if (chained && caller_link->inline_depth >= max_inline_depth) [[unlikely]] {
+    callee_link.running_inline = false;  // it hands back by symmetric transfer
+    *caller_link->chain_base_deferred = callee;
+    detail::detach_chain(*caller_link);
+    return true;
+  }
+  bool must_suspend = false;
+  std::coroutine_handle<> deferred;  // used when this call is its chain's base
+  callee_link.resumer_must_suspend = &must_suspend;
+  callee_link.running_inline = true;
+  if (chained) {
+    callee_link.inline_depth = caller_link->inline_depth + 1;
+    callee_link.chain_base_deferred = caller_link->chain_base_deferred;
+  } else {
+    callee_link.inline_depth = 1;
+    callee_link.chain_base_deferred = &deferred;
+  }
+  callee.resume();
+  // Only the stack is safe to read now: if the callee detached, `caller`, its frame and this
+  // awaiter may already be running (or gone) on another thread.
+  if (deferred) [[unlikely]] {
+    // The chain was detached down to here (so must_suspend is set); the deferred coroutine
+    // starts a chain of its own, on a stack as shallow as this one.
+    deferred.resume();
+  }
+  return must_suspend;
 }
 
 /// Undoes detach_chain when the handle did not escape after all (an awaiter declined to
@@ -115,23 +152,23 @@ struct detaching_awaiter {
   template <class Promise>
   auto await_suspend(std::coroutine_handle<Promise> h) {
     resume_link& self = h.promise();
-    const int detached = detach_chain(self);
+    const int detached = detail::detach_chain(self);
     using result = decltype(inner.await_suspend(h));
     try {
       if constexpr (std::is_void_v<result>) {
         inner.await_suspend(h);
       } else if constexpr (std::is_same_v<result, bool>) {
         const bool suspended = inner.await_suspend(h);
-        if (!suspended) reattach(self, detached);
+        if (!suspended) detail::reattach(self, detached);
         return suspended;
       } else {
         std::coroutine_handle<> next = inner.await_suspend(h);
-        if (next == h) reattach(self, detached);
+        if (next == h) detail::reattach(self, detached);
         return next;
       }
     } catch (...) {
       // The coroutine resumes at once with the exception: it is still running inline.
-      reattach(self, detached);
+      detail::reattach(self, detached);
       throw;
     }
   }
@@ -150,9 +187,9 @@ decltype(auto) transform_awaitable(A&& awaitable) {
   if constexpr (Awaitable<A>) {
     using awaiter = awaiter_t<A>;
     if constexpr (std::is_base_of_v<inline_aware, std::remove_cvref_t<awaiter>>) {
-      return get_awaiter(static_cast<A&&>(awaitable));
+      return detail::get_awaiter(static_cast<A&&>(awaitable));
     } else {
-      return detaching_awaiter<awaiter>{get_awaiter(static_cast<A&&>(awaitable))};
+      return detaching_awaiter<awaiter>{detail::get_awaiter(static_cast<A&&>(awaitable))};
     }
   } else {
     return std::suspend_never{};  // after the assertion, so that it stays the only error
