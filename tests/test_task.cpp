@@ -7,9 +7,11 @@
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 
+#include "support/build_flavour.hpp"
 #include "support/manual.hpp"
 #include "support/stack_depth.hpp"
 
+using dualiter::already_awaited;
 using dualiter::sync_wait;
 using dualiter::task;
 using dualiter::testing::lifetime_counter;
@@ -231,4 +233,170 @@ TEST(task, an_awaiter_that_throws_from_await_suspend_delivers_the_exception_inli
   };
   auto outer = [&]() -> task<int> { co_return co_await inner() + co_await inner(); };
   EXPECT_EQ(sync_wait(outer()), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nesting deeper than inline resumption goes
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+task<long> nest(long n) {
+  if (n == 0) co_return 0;
+  co_return 1 + co_await nest(n - 1);
+}
+}  // namespace
+
+TEST(task, a_chain_past_the_inline_bound_falls_back_to_symmetric_transfer_and_completes) {
+  // Three times the bound: the chain is handed to its base twice on the way down, and every
+  // level hands back by symmetric transfer on the way up. Shallow enough for -O0 and ASan.
+  const long depth = 3 * static_cast<long>(dualiter::detail::max_inline_depth) + 7;
+  EXPECT_EQ(sync_wait(nest(depth)), depth);
+}
+
+TEST(task, a_million_nested_awaits_complete_where_symmetric_transfer_is_a_tail_call) {
+  if (!dualiter::testing::transfers_are_tail_calls) {
+    GTEST_SKIP() << "symmetric transfer is a nested call at -O0 and under sanitizers";
+  }
+  EXPECT_EQ(sync_wait(nest(1'000'000)), 1'000'000);
+}
+
+TEST(task, a_chain_past_the_inline_bound_that_suspends_for_real_resumes_every_level) {
+  parking_spot spot;
+  struct chain {
+    static task<long> down(long n, parking_spot& spot) {
+      if (n == 0) {
+        co_await spot.wait();
+        co_return 0;
+      }
+      co_return 1 + co_await down(n - 1, spot);
+    }
+  };
+  const long depth = 2 * static_cast<long>(dualiter::detail::max_inline_depth) + 3;
+  long result = -1;
+  auto root = spawn([&]() -> task<> { result = co_await chain::down(depth, spot); });
+  ASSERT_TRUE(spot.occupied());
+  EXPECT_FALSE(root.done());
+  spot.resume();
+  EXPECT_TRUE(root.done());
+  EXPECT_EQ(result, depth);
+}
+
+TEST(task, abandoning_a_chain_past_the_inline_bound_destroys_every_frame) {
+  int live = 0;
+  parking_spot spot;
+  struct chain {
+    static task<> down(int n, int& live, parking_spot& spot) {
+      lifetime_counter guard(&live);
+      if (n == 0) {
+        co_await spot.wait();
+      } else {
+        co_await down(n - 1, live, spot);
+      }
+    }
+  };
+  const int depth = 2 * static_cast<int>(dualiter::detail::max_inline_depth) + 3;
+  {
+    auto root = spawn([&]() -> task<> { co_await chain::down(depth, live, spot); });
+    EXPECT_EQ(live, depth + 1);
+    root.abandon();
+  }
+  EXPECT_EQ(live, 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One awaiter at a time
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+template <class F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  return "no exception";
+}
+bool contains(const std::string& text, const char* part) {
+  return text.find(part) != std::string::npos;
+}
+}  // namespace
+
+TEST(task, a_second_awaiter_of_a_running_task_gets_already_awaited_and_the_first_is_unaffected) {
+  parking_spot spot;
+  int runs = 0;
+  auto body = [&]() -> task<int> {
+    ++runs;
+    co_await spot.wait();
+    co_return 7;
+  };
+  task<int> shared = body();
+  int first = 0;
+  auto first_awaiter = spawn([&]() -> task<> { first = co_await shared; });
+  auto second_awaiter = spawn([&]() -> task<> { co_await shared; });
+  ASSERT_TRUE(second_awaiter.done()) << "the second awaiter must fail at once, not wait";
+  ASSERT_TRUE(second_awaiter.error());
+  EXPECT_TRUE(contains(error_of([&] { std::rethrow_exception(second_awaiter.error()); }),
+                       "awaited already"));
+  EXPECT_THROW(std::rethrow_exception(second_awaiter.error()), std::logic_error);
+  EXPECT_FALSE(first_awaiter.done()) << "the sleeping body was woken early";
+  spot.resume();
+  EXPECT_TRUE(first_awaiter.done());
+  EXPECT_FALSE(first_awaiter.error());
+  EXPECT_EQ(first, 7);
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(sync_wait(shared), 7) << "a finished task still hands out its result to an lvalue";
+}
+
+TEST(task, a_task_awaiting_itself_gets_already_awaited_instead_of_running_past_its_end) {
+  int live = 0;
+  task<int> self;
+  self = [](task<int>& me, int* counter) -> task<int> {
+    lifetime_counter guard(counter);
+    co_return co_await me;
+  }(self, &live);
+  const std::string what = error_of([&] { sync_wait(self); });
+  EXPECT_TRUE(contains(what, "cannot await itself")) << what;
+  EXPECT_TRUE(contains(what, "awaited already")) << what;
+  EXPECT_TRUE(self.is_ready());
+  EXPECT_EQ(live, 0);
+}
+
+TEST(task, awaiting_an_rvalue_task_twice_throws_instead_of_giving_a_moved_from_value) {
+  auto make = []() -> task<std::string> { co_return std::string(100, 'x'); };
+  task<std::string> t = make();
+  EXPECT_EQ(sync_wait(std::move(t)), std::string(100, 'x'));
+  EXPECT_THROW(sync_wait(std::move(t)), already_awaited);
+  const std::string what = error_of([&] { sync_wait(t); });
+  EXPECT_TRUE(contains(what, "awaited already")) << what;
+}
+
+TEST(task, an_exception_result_is_rethrown_to_every_later_awaiter) {
+  auto fails = []() -> task<int> {
+    throw std::runtime_error("boom");
+    co_return 0;
+  };
+  task<int> t = fails();
+  EXPECT_THROW(sync_wait(t), std::runtime_error);
+  EXPECT_THROW(sync_wait(t), std::runtime_error);
+  EXPECT_THROW(sync_wait(std::move(t)), std::runtime_error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// const results
+// ---------------------------------------------------------------------------------------------
+
+TEST(task, of_const_value_types_returns_them) {
+  auto text = []() -> task<const std::string> { co_return std::string("const"); };
+  auto number = []() -> task<const int> { co_return 5; };
+  EXPECT_EQ(sync_wait(text()), "const");
+  EXPECT_EQ(sync_wait(number()), 5);
+  task<const std::string> kept = text();
+  const std::string& in_task = sync_wait(kept);
+  EXPECT_EQ(in_task, "const");
+  auto chained = [&]() -> task<int> {
+    const std::string s = co_await text();
+    co_return static_cast<int>(s.size()) + co_await number();
+  };
+  EXPECT_EQ(sync_wait(chained()), 10);
 }

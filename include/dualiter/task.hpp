@@ -4,6 +4,7 @@
 
 #include <coroutine>
 #include <exception>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
@@ -13,6 +14,15 @@
 #include <dualiter/detail/unique_coroutine.hpp>
 
 namespace dualiter {
+
+/// Thrown at a co_await of a task that cannot give its result to this awaiter: the task's body
+/// is already running for another awaiter (or awaits itself), or an earlier `co_await
+/// std::move(t)` moved its result out. Python: `RuntimeError: coroutine is being awaited
+/// already`, `RuntimeError: Task cannot await on itself`.
+class already_awaited : public std::logic_error {
+ public:
+  explicit already_awaited(const char* what) : std::logic_error(what) {}
+};
 
 template <class T = void>
 class task;
@@ -28,7 +38,7 @@ class task_promise_base : public resume_link {
     bool await_ready() noexcept { return false; }
     template <class Promise>
     std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) noexcept {
-      return hand_back(h.promise());
+      return detail::hand_back(h.promise());
     }
     void await_resume() noexcept {}
   };
@@ -38,10 +48,11 @@ class task_promise_base : public resume_link {
 
   template <class A>
   decltype(auto) await_transform(A&& awaitable) {
-    return transform_awaitable(static_cast<A&&>(awaitable));
+    return detail::transform_awaitable(static_cast<A&&>(awaitable));
   }
 
   result_slot<T> result;
+  bool started = false;  // the body has been resumed once: a second awaiter must not resume it
 };
 
 template <class T>
@@ -69,8 +80,14 @@ class task_promise<void> final : public task_promise_base<void> {
 /// Python: a coroutine object from `async def`, awaited with `await`.
 ///
 /// Move-only. `co_await t` on an lvalue gives access to the result stored in the task (a
-/// reference for value types); on an rvalue it moves the result out. An exception thrown in
-/// the body is rethrown to the awaiter. Awaiting runs the body inline and continues without
+/// reference for value types), and may be repeated once the task has finished: each gives the
+/// same stored result (or rethrows the same exception). `co_await std::move(t)` moves the result
+/// out; awaiting the task again after that throws already_awaited. An exception thrown in the
+/// body is rethrown to the awaiter.
+///
+/// One awaiter at a time: awaiting a task whose body is already running for someone else (two
+/// branches of a gather on one lvalue task, a task awaiting itself) throws already_awaited at
+/// the second co_await, and the first awaiter is unaffected. Awaiting runs the body inline and continues without
 /// suspending when it completes synchronously, so loops of synchronously completing tasks keep
 /// a flat stack at every optimisation level. Destroying a task destroys its frame.
 template <class T>
@@ -93,15 +110,32 @@ class [[nodiscard]] task {
 
     template <class Promise>
     bool await_suspend(std::coroutine_handle<Promise> awaiting) {
-      return detail::run_inline(handle.promise(), handle, awaiting, detail::link_of(awaiting));
+      promise_type& p = handle.promise();
+      if (p.started) [[unlikely]] {
+        throw already_awaited(
+            awaiting.address() == handle.address()
+                ? "dualiter: a task cannot await itself: coroutine is being awaited already "
+                  "(Python: Task cannot await on itself)"
+                : "dualiter: coroutine is being awaited already: this task's body is running "
+                  "for another awaiter. Fix: await it once, or share its result through a "
+                  "variable");
+      }
+      p.started = true;
+      return detail::run_inline(p, handle, awaiting, detail::link_of(awaiting));
     }
 
     decltype(auto) await_resume() const {
       if (!handle) throw detail::no_result();
+      auto& result = handle.promise().result;
+      if (result.taken()) [[unlikely]] {
+        throw already_awaited(
+            "dualiter: task awaited already: an earlier co_await std::move(t) moved its result "
+            "out. Fix: await it once, or as an lvalue (co_await t) to keep the result in it");
+      }
       if constexpr (Move) {
-        return std::move(handle.promise().result).get();
+        return std::move(result).get();
       } else {
-        return handle.promise().result.get();
+        return result.get();
       }
     }
   };

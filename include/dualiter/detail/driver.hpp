@@ -14,9 +14,11 @@
 namespace dualiter::detail {
 
 // An rvalue-reference result would refer into the awaitable, which may be a temporary gone by
-// the time the driver's owner returns: such results are kept by value.
+// the time the driver's owner returns: such results are kept by value. A value is handed out
+// as the caller's own object, so a const on it (task<const T>) is dropped.
 template <class R>
-using kept_result_t = std::conditional_t<std::is_rvalue_reference_v<R>, std::remove_cvref_t<R>, R>;
+using kept_result_t =
+    std::conditional_t<std::is_lvalue_reference_v<R>, R, std::remove_cvref_t<R>>;
 
 /// State is the owner's: it has `result_slot<R> result` and `void finish()`, called once the
 /// outcome is stored (from whichever thread completed the awaitable).

@@ -27,7 +27,9 @@ class result_slot {
 
   template <class U>
   void set_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
-    ::new (static_cast<void*>(std::addressof(value_))) T(static_cast<U&&>(value));
+    // Through const volatile void*: T may be const (task<const std::string>).
+    ::new (const_cast<void*>(static_cast<const volatile void*>(std::addressof(value_))))
+        T(static_cast<U&&>(value));
     state_ = state::value;
   }
   void set_exception(std::exception_ptr e) noexcept {
@@ -36,26 +38,30 @@ class result_slot {
   }
 
   bool has_outcome() const noexcept { return state_ != state::empty; }
+  /// True once the value was moved out by get() &&.
+  bool taken() const noexcept { return state_ == state::taken; }
 
   /// The stored value, or the stored exception rethrown.
   T& get() & {
     check();
     return value_;
   }
+  /// Moves the value out; afterwards taken() is true and get() throws no_result.
   T get() && {
     check();
+    state_ = state::taken;
     return std::move(value_);
   }
 
  private:
-  enum class state : unsigned char { empty, value, exception };
+  enum class state : unsigned char { empty, value, taken, exception };
 
   void check() const {
     if (state_ == state::exception) std::rethrow_exception(exception_);
-    if (state_ == state::empty) throw no_result();
+    if (state_ != state::value) throw no_result();
   }
   void clear() noexcept {
-    if (state_ == state::value) value_.~T();
+    if (state_ == state::value || state_ == state::taken) value_.~T();
     if (state_ == state::exception) exception_.~exception_ptr();
     state_ = state::empty;
   }
@@ -75,6 +81,7 @@ class result_slot<T> {
   void set_value(T value) noexcept { value_ = std::addressof(value); }
   void set_exception(std::exception_ptr e) noexcept { exception_ = std::move(e); }
   bool has_outcome() const noexcept { return value_ != nullptr || exception_; }
+  bool taken() const noexcept { return false; }  // handing a reference out again is harmless
   T get() const {
     if (exception_) std::rethrow_exception(exception_);
     if (value_ == nullptr) throw no_result();
@@ -92,6 +99,7 @@ class result_slot<void> {
   void set_value() noexcept { done_ = true; }
   void set_exception(std::exception_ptr e) noexcept { exception_ = std::move(e); }
   bool has_outcome() const noexcept { return done_ || exception_; }
+  bool taken() const noexcept { return false; }
   void get() const {
     if (exception_) std::rethrow_exception(exception_);
     if (!done_) throw no_result();
