@@ -1,5 +1,7 @@
 #include <algorithm>
 #include <chrono>
+#include <coroutine>
+#include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -374,4 +376,176 @@ TEST(event_loop, timers_cancelled_from_anywhere_in_the_heap_leave_the_rest_in_or
   std::vector<int> expected_order;
   for (auto [offset, index] : expected) expected_order.push_back(index);
   EXPECT_EQ(woke, expected_order);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Hardening: re-entry, forever sleeps, zero sleeps, const results
+// ---------------------------------------------------------------------------------------------
+
+TEST(event_loop, the_same_loop_run_again_under_sync_wait_throws_and_the_outer_run_goes_on) {
+  // sync_wait hides the running loop from current(), so only the loop itself can tell that its
+  // run is already on the stack.
+  event_loop loop;
+  std::vector<std::string> order;
+  auto other = [&]() -> task<int> {
+    co_await yield_now();  // queued in the outer run's turn while the inner attempt is made
+    order.push_back("other");
+    co_await sleep_for(1ms);
+    co_return 2;
+  };
+  auto reenters = [&]() -> task<std::string> {
+    auto message = error_of([&] {
+      dualiter::sync_wait([&]() -> task<> {
+        loop.run(yield_now());
+        co_return;
+      }());
+    });
+    order.push_back("reenter");
+    co_await sleep_for(1ms);
+    co_return message;
+  };
+  auto [message, two] = loop.run(gather(reenters(), other()));
+  EXPECT_TRUE(contains(message, "run() cannot be called from a running event loop")) << message;
+  EXPECT_EQ(two, 2);
+  EXPECT_EQ(order, (std::vector<std::string>{"reenter", "other"}));
+  EXPECT_EQ(event_loop::current(), nullptr);
+  EXPECT_EQ(loop.run(sum_of(ticks(3, 1ms))), 3) << "the loop is usable afterwards";
+}
+
+TEST(event_loop, a_different_loop_may_run_under_sync_wait_inside_a_running_one) {
+  auto inner = []() -> task<int> {
+    co_await sleep_for(1ms);
+    co_return 4;
+  };
+  const int got = dualiter::run([&]() -> task<int> {
+    co_return dualiter::sync_wait([&]() -> task<int> { co_return dualiter::run(inner()); }());
+  }());
+  EXPECT_EQ(got, 4);
+}
+
+namespace {
+// Starts a coroutine that sleeps for `delay` on the running loop, lets the loop turn for 20 ms,
+// and says whether the sleeper woke meanwhile. The sleeper is abandoned afterwards.
+template <class Duration>
+task<bool> wakes_within_20ms(Duration delay) {
+  bool woke = false;
+  auto sleeper = spawn([&]() -> task<> {
+    co_await sleep_for(delay);
+    woke = true;
+  });
+  co_await sleep_for(20ms);
+  co_return woke;
+}
+template <class TimePoint>
+task<bool> wakes_within_20ms_until(TimePoint deadline) {
+  bool woke = false;
+  auto sleeper = spawn([&]() -> task<> {
+    co_await sleep_until(deadline);
+    woke = true;
+  });
+  co_await sleep_for(20ms);
+  co_return woke;
+}
+}  // namespace
+
+TEST(event_loop, sleeps_beyond_the_clocks_range_last_forever_instead_of_wrapping_into_the_past) {
+  using years = std::chrono::duration<long, std::ratio<31556952>>;
+  const double inf = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(std::chrono::hours::max())));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(std::chrono::nanoseconds::max())));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(std::chrono::seconds::max())));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(years(1000))));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(std::chrono::duration<double>(1e300))));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(std::chrono::duration<double>(inf))));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(std::chrono::duration<long double>(1e4000L))));
+  // Just inside the clock's range: a finite deadline, far away.
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(std::chrono::nanoseconds::max() / 2)));
+}
+
+TEST(event_loop, sleep_until_far_time_points_of_any_duration_type_waits_forever) {
+  using hours_point = std::chrono::time_point<clock_type, std::chrono::hours>;
+  using double_point = std::chrono::time_point<clock_type, std::chrono::duration<double>>;
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(clock_type::time_point::max())));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(hours_point(std::chrono::hours::max()))));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(double_point(
+      std::chrono::duration<double>(std::numeric_limits<double>::infinity())))));
+  // Long past, however far: at once.
+  EXPECT_TRUE(dualiter::run(wakes_within_20ms_until(hours_point(std::chrono::hours::min()))));
+  EXPECT_TRUE(dualiter::run(wakes_within_20ms_until(clock_type::time_point::min())));
+}
+
+TEST(event_loop, sleeps_of_zero_negative_or_nan_length_are_exactly_yield_now) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<std::string> order;
+  auto sleeper = [&](auto delay, std::string name) -> task<> {
+    co_await sleep_for(delay);
+    order.push_back(name);
+  };
+  auto yielder = [&](std::string name) -> task<> {
+    co_await yield_now();
+    order.push_back(name);
+  };
+  // Started in this order, each suspends once: a zero sleep must keep its place in the ready
+  // queue, ahead of a yield_now made after it (a timer would run after the whole ready queue).
+  dualiter::run(gather(sleeper(0ms, "zero"), yielder("yield 1"),
+                       sleeper(-std::chrono::hours::max(), "very negative"),
+                       sleeper(std::chrono::duration<double>(nan), "nan"), yielder("yield 2"),
+                       sleeper(-5s, "negative")));
+  EXPECT_EQ(order, (std::vector<std::string>{"zero", "yield 1", "very negative", "nan",
+                                             "yield 2", "negative"}));
+  EXPECT_TRUE(dualiter::run(wakes_within_20ms(std::chrono::duration<double>(nan))));
+}
+
+TEST(event_loop, a_sleep_of_a_fraction_of_a_tick_still_sleeps_rather_than_yields) {
+  // Rounded up, never down to zero: a positive delay never becomes a yield.
+  std::vector<std::string> order;
+  auto sleeper = [&]() -> task<> {
+    co_await sleep_for(std::chrono::duration<double, std::nano>(0.25));
+    order.push_back("sleep");
+  };
+  auto yielder = [&]() -> task<> {
+    co_await yield_now();
+    order.push_back("yield");
+  };
+  dualiter::run(gather(sleeper(), yielder()));
+  EXPECT_EQ(order, (std::vector<std::string>{"yield", "sleep"}));
+}
+
+TEST(event_loop, run_and_gather_hand_out_const_results) {
+  struct const_result {
+    bool await_ready() const noexcept { return true; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    const std::string await_resume() const { return "awaited"; }
+  };
+  auto text = []() -> task<const std::string> {
+    co_await yield_now();
+    co_return std::string("task");
+  };
+  auto number = []() -> task<const int> { co_return 3; };
+  EXPECT_EQ(dualiter::run(text()), "task");
+  EXPECT_EQ(dualiter::run(number()), 3);
+  EXPECT_EQ(dualiter::run(const_result{}), "awaited");
+  EXPECT_EQ(dualiter::sync_wait(const_result{}), "awaited");
+  auto [a, b, c] = dualiter::run(gather(text(), number(), const_result{}));
+  EXPECT_EQ(a, "task");
+  EXPECT_EQ(b, 3);
+  EXPECT_EQ(c, "awaited");
+  std::vector<task<const int>> many;
+  for (int i = 0; i < 3; ++i) many.push_back(number());
+  EXPECT_EQ(dualiter::run(dualiter::gather_all(std::move(many))), (std::vector<int>{3, 3, 3}));
+}
+
+TEST(event_loop, gather_of_one_lvalue_task_twice_fails_the_second_branch_not_the_first) {
+  int runs = 0;
+  auto body = [&]() -> task<int> {
+    ++runs;
+    co_await sleep_for(2ms);
+    co_return 9;
+  };
+  task<int> shared = body();
+  const auto message = error_of([&] { dualiter::run(gather(shared, shared)); });
+  EXPECT_TRUE(contains(message, "awaited already")) << message;
+  EXPECT_EQ(runs, 1);
+  EXPECT_TRUE(shared.is_ready()) << "the first branch ran the task to its end";
+  EXPECT_EQ(dualiter::sync_wait(shared), 9);
 }

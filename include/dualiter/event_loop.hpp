@@ -15,6 +15,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -251,23 +252,31 @@ class event_loop {
   // Makes this the thread's loop; leaves no queued work behind, however run ends.
   class running_scope {
    public:
-    explicit running_scope(event_loop& loop) : loop_(loop) { detail::current_loop = &loop; }
+    explicit running_scope(event_loop& loop) noexcept
+        : loop_(loop), saved_(std::exchange(detail::current_loop, &loop)) {
+      loop.running_ = true;
+    }
     running_scope(const running_scope&) = delete;
     running_scope& operator=(const running_scope&) = delete;
     ~running_scope() {
       loop_.ready_.clear();
       loop_.timers_.clear();
-      detail::current_loop = nullptr;
+      loop_.running_ = false;
+      detail::current_loop = saved_;
     }
 
    private:
     event_loop& loop_;
+    event_loop* saved_;
   };
 
   bool run_once();
 
   detail::ready_queue ready_;
   detail::timer_heap timers_;
+  // Set while run is on the stack, even when sync_wait hides this loop from current(): running
+  // the same loop again from inside would take over the outer run's queues.
+  bool running_ = false;
 };
 
 inline bool event_loop::run_once() {
@@ -293,7 +302,7 @@ inline bool event_loop::run_once() {
 
 template <class Start, class Done>
 void event_loop::run_until(Start start, Done done) {
-  if (detail::current_loop != nullptr) {
+  if (running_ || detail::current_loop != nullptr) {
     throw std::runtime_error(
         "dualiter: run() cannot be called from a running event loop (Python: asyncio.run() "
         "cannot be called from a running event loop). Fix: co_await the awaitable instead");
@@ -341,65 +350,101 @@ inline event_loop& require_loop(const char* what_needs_it) {
   return *loop;
 }
 
-// How a queue node gets onto the loop: timers by deadline, ready nodes at the back.
-inline void enqueue(event_loop& loop, timer_node& node) {
-  loop.arm(node);
-}
-inline void enqueue(event_loop& loop, ready_node& node) noexcept {
-  loop.schedule(node);
-}
-
-/// What sleep_for and yield_now await: the node lives in the awaiter, so in the suspended
-/// coroutine's frame, and leaves the loop's queues when the frame is destroyed.
-template <class Node>
-class loop_awaiter {
+/// What sleep_for, sleep_until and yield_now await: a timer, or straight to the back of the
+/// ready queue for yield_now and for sleeps of zero or less (Python: `asyncio.sleep(0)` is
+/// exactly a yield). The node lives in the awaiter, so in the suspended coroutine's frame, and
+/// leaves the loop's queues when the frame is destroyed.
+class sleep_awaiter {
  public:
-  explicit loop_awaiter(event_loop& loop) noexcept : loop_(loop) {}
-  loop_awaiter(event_loop& loop,
-               timer_node::time_point deadline) noexcept requires std::same_as<Node, timer_node>
-      : loop_(loop) {
+  sleep_awaiter(event_loop& loop, timer_node::time_point deadline, bool immediate) noexcept
+      : loop_(loop), immediate_(immediate) {
     node_.deadline = deadline;
   }
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
     node_.waiting = h;
-    enqueue(loop_, node_);
+    if (immediate_) {
+      loop_.schedule(node_);
+    } else {
+      loop_.arm(node_);
+    }
   }
   void await_resume() const noexcept {}
 
  private:
   event_loop& loop_;
-  Node node_;
+  timer_node node_;
+  bool immediate_;
 };
+
+/// A duration in the loop's clock ticks, rounded up (a sleep is never shorter than asked) and
+/// clamped, so that no duration, however large, overflows: `above` for one beyond the clock's
+/// range, `below` for one below it (and for NaN).
+struct clamped_ticks {
+  using duration = event_loop::clock::duration;
+  enum class range : unsigned char { below, within, above };
+  range where;
+  duration ticks;
+
+  template <class Rep, class Period>
+  static clamped_ticks of(std::chrono::duration<Rep, Period> d) noexcept {
+    // Compared in long double first: converting to the clock's ticks is where hours::max() and
+    // duration<double>(1e300) overflow. A margin below the limit, because the long double value
+    // is rounded and the exact conversion below must not overflow.
+    const long double t = std::chrono::duration<long double, duration::period>(d).count();
+    constexpr auto limit = static_cast<long double>(duration::max().count()) * 0.999L;
+    if (!(t > -limit)) return {range::below, duration::min()};  // NaN lands here too
+    if (t >= limit) return {range::above, duration::max()};
+    if constexpr (std::is_floating_point_v<Rep>) {
+      return {range::within, duration(static_cast<duration::rep>(std::ceil(t)))};
+    } else {
+      return {range::within, std::chrono::ceil<duration>(d)};
+    }
+  }
+};
+
+/// `now + delay` for a positive delay, saturating at time_point::max() instead of wrapping into
+/// the past.
+inline timer_node::time_point deadline_after(timer_node::time_point now,
+                                             clamped_ticks delay) noexcept {
+  using time_point = timer_node::time_point;
+  if (delay.where == clamped_ticks::range::above) return time_point::max();
+  if (now.time_since_epoch().count() > 0 && delay.ticks > time_point::max() - now) {
+    return time_point::max();
+  }
+  return now + delay.ticks;
+}
 
 // The awaitables sleep_for & co. return are plain values; `operator co_await` makes the awaiter,
 // which holds the queue node, only when awaited. The loop is looked up then, too, so that the
 // error names the misuse at the co_await.
 class sleep_operation {
  public:
-  using duration = event_loop::clock::duration;
   using time_point = event_loop::clock::time_point;
 
-  static sleep_operation after(duration d) noexcept { return sleep_operation(d, {}, true); }
+  static sleep_operation after(clamped_ticks d) noexcept { return sleep_operation(d, {}, true); }
   static sleep_operation at(time_point t) noexcept { return sleep_operation({}, t, false); }
 
-  loop_awaiter<timer_node> operator co_await() const {
-    event_loop& loop = require_loop(relative_ ? "sleep_for" : "sleep_until");
-    return loop_awaiter<timer_node>(loop,
-                                    relative_ ? event_loop::clock::now() + delay_ : deadline_);
+  sleep_awaiter operator co_await() const {
+    event_loop& loop = detail::require_loop(relative_ ? "sleep_for" : "sleep_until");
+    if (!relative_) return sleep_awaiter(loop, deadline_, false);
+    if (delay_.where == clamped_ticks::range::below || delay_.ticks.count() <= 0) {
+      return sleep_awaiter(loop, {}, true);
+    }
+    return sleep_awaiter(loop, detail::deadline_after(event_loop::clock::now(), delay_), false);
   }
 
  private:
-  sleep_operation(duration d, time_point t, bool relative) noexcept
+  sleep_operation(clamped_ticks d, time_point t, bool relative) noexcept
       : delay_(d), deadline_(t), relative_(relative) {}
-  duration delay_;
+  clamped_ticks delay_{};
   time_point deadline_;
   bool relative_;
 };
 
 struct yield_operation {
-  loop_awaiter<ready_node> operator co_await() const {
-    return loop_awaiter<ready_node>(require_loop("yield_now"));
+  sleep_awaiter operator co_await() const {
+    return sleep_awaiter(detail::require_loop("yield_now"), {}, true);
   }
 };
 
@@ -407,15 +452,33 @@ struct yield_operation {
 
 /// An awaitable that resumes no earlier than `delay` after it is awaited, on the running loop.
 /// Python: `await asyncio.sleep(delay)`.
+///
+/// Any duration type and value is safe. The delay is rounded up to the clock's tick. A delay of
+/// zero or less (and NaN) is exactly yield_now(): the coroutine goes to the back of the ready
+/// queue. A delay beyond the clock's range (hours::max(), infinity) sleeps until
+/// time_point::max(), that is forever.
 template <class Rep, class Period>
-detail::sleep_operation sleep_for(std::chrono::duration<Rep, Period> delay) {
-  // Rounded up, so the sleep is never shorter than asked.
-  return detail::sleep_operation::after(std::chrono::ceil<event_loop::clock::duration>(delay));
+detail::sleep_operation sleep_for(std::chrono::duration<Rep, Period> delay) noexcept {
+  return detail::sleep_operation::after(detail::clamped_ticks::of(delay));
 }
 
-/// An awaitable that resumes in the first turn of the loop at or after `deadline`.
-inline detail::sleep_operation sleep_until(event_loop::clock::time_point deadline) {
-  return detail::sleep_operation::at(deadline);
+/// An awaitable that resumes in the first turn of the loop at or after `deadline`, a
+/// steady_clock time point of any duration type: one beyond the clock's range means forever,
+/// one before it (or NaN) is long past.
+template <class Duration>
+detail::sleep_operation sleep_until(
+    std::chrono::time_point<event_loop::clock, Duration> deadline) noexcept {
+  using time_point = event_loop::clock::time_point;
+  const auto since_epoch = detail::clamped_ticks::of(deadline.time_since_epoch());
+  switch (since_epoch.where) {
+    case detail::clamped_ticks::range::below:
+      return detail::sleep_operation::at(time_point::min());
+    case detail::clamped_ticks::range::above:
+      return detail::sleep_operation::at(time_point::max());
+    case detail::clamped_ticks::range::within:
+      break;
+  }
+  return detail::sleep_operation::at(time_point(since_epoch.ticks));
 }
 
 /// An awaitable that lets every other ready coroutine run first: to the back of the ready
@@ -527,7 +590,7 @@ class gather_awaiter {
   template <std::size_t... I>
   void start(std::index_sequence<I...>) {
     // A fold over the comma operator runs left to right: children start in argument order.
-    ((children_[I] = run_gathered<std::tuple_element_t<I, std::tuple<A...>>>(
+    ((children_[I] = detail::run_gathered<std::tuple_element_t<I, std::tuple<A...>>>(
           join_, std::get<I>(awaitables_), std::get<I>(slots_)),
       children_[I].start()),
      ...);
@@ -543,7 +606,7 @@ class gather_awaiter {
       slot.get();
       return {};
     } else {
-      return take_result(slot);
+      return detail::take_result(slot);
     }
   }
 
@@ -559,7 +622,7 @@ class gather_operation {
   explicit gather_operation(std::tuple<A...>&& awaitables) : awaitables_(std::move(awaitables)) {}
 
   gather_awaiter<A...> operator co_await() && {
-    return gather_awaiter<A...>(std::move(awaitables_), require_loop("gather"));
+    return gather_awaiter<A...>(std::move(awaitables_), detail::require_loop("gather"));
   }
 
  private:
@@ -584,7 +647,7 @@ class gather_all_awaiter {
     join_.waiting = waiting;
     join_.pending.store(awaitables_.size() + 1, std::memory_order_relaxed);
     for (std::size_t i = 0; i < awaitables_.size(); ++i) {
-      children_.push_back(run_gathered<A>(join_, awaitables_[i], slots_[i]));
+      children_.push_back(detail::run_gathered<A>(join_, awaitables_[i], slots_[i]));
       children_.back().start();
     }
     return !join_.arrive();
@@ -599,7 +662,7 @@ class gather_all_awaiter {
         slots_[i].get();
         out.emplace_back();
       } else {
-        out.push_back(take_result(slots_[i]));
+        out.push_back(detail::take_result(slots_[i]));
       }
     }
     return out;
@@ -617,7 +680,7 @@ class gather_all_operation {
  public:
   explicit gather_all_operation(std::vector<A>&& awaitables) : awaitables_(std::move(awaitables)) {}
   gather_all_awaiter<A> operator co_await() && {
-    return gather_all_awaiter<A>(std::move(awaitables_), require_loop("gather_all"));
+    return gather_all_awaiter<A>(std::move(awaitables_), detail::require_loop("gather_all"));
   }
 
  private:
