@@ -210,6 +210,47 @@ TEST(as_sync, an_exception_from_the_source_reaches_the_loop_and_ends_it) {
   }
   EXPECT_EQ(got, std::vector<int>{1});
   EXPECT_TRUE(it == view.end());
+  EXPECT_THROW((void)*it, std::logic_error) << "no element after the end";
+  EXPECT_THROW(++it, std::logic_error) << "no advancing past the end";
+}
+
+TEST(as_sync, an_increment_refused_inside_a_running_loop_leaves_the_iterator_at_the_end) {
+  auto view = as_sync(count_to(3));
+  auto it = view.begin();
+  ASSERT_EQ(*it, 1);
+  std::string message;
+  dualiter::run([&]() -> task<> {
+    try {
+      ++it;  // would block the very loop this runs on
+    } catch (const std::runtime_error& e) {
+      message = e.what();
+    }
+    co_return;
+  }());
+  EXPECT_NE(message.find("running event loop"), std::string::npos) << message;
+  EXPECT_TRUE(it == view.end()) << "after a throwing ++ the iteration is over";
+  std::string deref;
+  try {
+    (void)*it;
+  } catch (const std::logic_error& e) {
+    deref = e.what();
+  }
+  EXPECT_NE(deref.find("at the end"), std::string::npos) << deref;
+}
+
+TEST(as_sync, begin_called_twice_throws_instead_of_restarting_a_moved_from_source) {
+  auto view = as_sync(count_to(3));
+  auto it = view.begin();
+  EXPECT_EQ(*it, 1);
+  std::string message;
+  try {
+    (void)view.begin();
+  } catch (const std::logic_error& e) {
+    message = e.what();
+  }
+  EXPECT_NE(message.find("single-pass"), std::string::npos) << message;
+  ++it;
+  EXPECT_EQ(*it, 2) << "the first iteration goes on unharmed";
 }
 
 TEST(as_sync, leaving_the_loop_early_destroys_the_source_and_its_locals) {

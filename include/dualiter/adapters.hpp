@@ -138,6 +138,7 @@ class as_sync_pump {
   struct promise_type {
     Result* current = nullptr;
     bool has_result = false;
+    bool ended = false;  // by the end of the source, or by an exception from advance
     std::exception_ptr error;
     event_loop loop;
 
@@ -160,11 +161,19 @@ class as_sync_pump {
   handle get() const noexcept { return frame_.get(); }
 
   /// Resumes the pump on its own loop until it has the next element, has ended, or failed.
+  /// Whatever it throws ends the iteration: the iterator then equals end(), never refers to a
+  /// half-made element.
   static void advance(handle h) {
     promise_type& p = h.promise();
     p.has_result = false;
     p.current = nullptr;
-    p.loop.run_until([h] { h.resume(); }, [&p, h] { return p.has_result || h.done(); });
+    try {
+      p.loop.run_until([h] { h.resume(); }, [&p, h] { return p.has_result || h.done(); });
+    } catch (...) {
+      p.ended = true;
+      throw;
+    }
+    if (h.done()) p.ended = true;
     if (p.error) std::rethrow_exception(std::exchange(p.error, nullptr));
   }
 
@@ -197,35 +206,50 @@ class as_sync_view {
     using difference_type = std::ptrdiff_t;
 
     iterator() noexcept = default;
-    reference operator*() const { return static_cast<reference>(**pump_.promise().current); }
+    reference operator*() const {
+      if (*this == std::default_sentinel) [[unlikely]] throw_at_end();
+      return static_cast<reference>(**pump_.promise().current);
+    }
     iterator& operator++() {
+      if (*this == std::default_sentinel) [[unlikely]] throw_at_end();
       pump::advance(pump_);
       return *this;
     }
     void operator++(int) { ++*this; }
     friend bool operator==(const iterator& it, std::default_sentinel_t) noexcept {
-      return !it.pump_ || it.pump_.done();
+      return !it.pump_ || it.pump_.promise().ended;
     }
 
    private:
     friend as_sync_view;
     explicit iterator(typename pump::handle h) noexcept : pump_(h) {}
+    [[noreturn]] static void throw_at_end() {
+      throw std::logic_error(
+          "dualiter: as_sync: the iterator is at the end (the source ended, or an earlier ++ "
+          "threw); it has no element to give and cannot advance");
+    }
     typename pump::handle pump_;
   };
 
   template <class U>
   explicit as_sync_view(U&& r) : source_(static_cast<U&&>(r)) {}
 
-  /// Starts pulling: the first element is awaited now. Call it once; an owned source moves into
-  /// the iteration.
+  /// Starts pulling: the first element is awaited now. Call it once (a second call throws
+  /// std::logic_error: as_sync is a single-pass range); an owned source moves into the
+  /// iteration. Refused inside a running loop (std::runtime_error, nothing started).
   iterator begin() {
+    if (pump_.get()) {
+      throw std::logic_error(
+          "dualiter: as_sync: begin() called twice: it is a single-pass range. Fix: iterate "
+          "it once, or make a new as_sync(r) for another pass");
+    }
     if (event_loop::current() != nullptr) {
       throw std::runtime_error(
           "dualiter: as_sync cannot be iterated inside a running event loop: blocking this "
           "thread would stop the very loop the elements wait for. Fix: co_await "
           "dualiter::anext(it) there, or co_await dualiter::for_each(r, f)");
     }
-    pump_ = pump_elements<R, result>(static_cast<R&&>(source_.get()));
+    pump_ = detail::pump_elements<R, result>(static_cast<R&&>(source_.get()));
     pump::advance(pump_.get());
     return iterator(pump_.get());
   }
