@@ -83,7 +83,7 @@ class async_generator_promise : public resume_link {
     std::coroutine_handle<> await_suspend(
         std::coroutine_handle<async_generator_promise> h) noexcept {
       h.promise().state_ = Next;
-      return hand_back(h.promise());
+      return detail::hand_back(h.promise());
     }
     void await_resume() noexcept {}
   };
@@ -108,7 +108,7 @@ class async_generator_promise : public resume_link {
 
   template <class A>
   decltype(auto) await_transform(A&& awaitable) {
-    return transform_awaitable(static_cast<A&&>(awaitable));
+    return detail::transform_awaitable(static_cast<A&&>(awaitable));
   }
 
   void publish(pointer p) noexcept { value_ = p; }

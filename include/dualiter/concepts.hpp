@@ -86,7 +86,7 @@ decltype(auto) get_awaiter(A&& a) {
 }
 
 template <class A>
-using awaiter_t = decltype(get_awaiter(std::declval<A>()));
+using awaiter_t = decltype(detail::get_awaiter(std::declval<A>()));
 
 }  // namespace detail
 

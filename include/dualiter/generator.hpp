@@ -57,7 +57,7 @@ class generator_promise : public resume_link {
   struct yield_awaiter {
     bool await_ready() noexcept { return false; }
     void await_suspend(std::coroutine_handle<generator_promise> h) noexcept {
-      detach_chain(h.promise());
+      detail::detach_chain(h.promise());
     }
     void await_resume() noexcept {}
   };
@@ -82,7 +82,7 @@ class generator_promise : public resume_link {
       generator_promise& child_promise = child_handle.promise();
       child_promise.root_ = parent_promise.root_;
       parent_promise.root_->active_ = child_handle;
-      return run_inline(child_promise, child_handle, parent, &parent_promise);
+      return detail::run_inline(child_promise, child_handle, parent, &parent_promise);
     }
     void await_resume() {
       if (child.frame_ && child.frame_.get().promise().exception_) {
@@ -111,7 +111,7 @@ class generator_promise : public resume_link {
       generator_promise& p = h.promise();
       if (p.root_ == &p) return std::noop_coroutine();  // back to the consumer
       p.root_->active_ = p.continuation;                // the parent takes over again
-      return hand_back(p);
+      return detail::hand_back(p);
     }
     void await_resume() noexcept {}
   };
