@@ -348,3 +348,16 @@ TEST(async_generator, a_chain_of_generators_past_the_inline_bound_hands_every_el
   auto top = forwarding(depth);
   EXPECT_EQ(sync_wait(collect_async(top)), (std::vector<int>{1, 2, 3}));
 }
+
+TEST(async_generator, a_default_constructed_or_moved_from_generator_is_an_empty_sequence) {
+  // A deliberate choice, like a default-constructed container: a class may hold one and assign
+  // it later. Iterators refer to the frame, so one taken before a move keeps working.
+  async_generator<int> empty;
+  EXPECT_TRUE(sync_wait(collect_async(empty)).empty());
+  auto g = count_to(3);
+  auto it = dualiter::aiter(g);
+  auto moved = std::move(g);
+  EXPECT_TRUE(sync_wait(collect_async(g)).empty()) << "the moved-from one";
+  EXPECT_EQ(*sync_wait(dualiter::anext(it)), 1) << "an iterator taken before the move";
+  EXPECT_EQ(sync_wait(collect_async(moved)), (std::vector<int>{2, 3}));
+}

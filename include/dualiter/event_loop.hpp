@@ -350,31 +350,37 @@ inline event_loop& require_loop(const char* what_needs_it) {
   return *loop;
 }
 
-/// What sleep_for, sleep_until and yield_now await: a timer, or straight to the back of the
-/// ready queue for yield_now and for sleeps of zero or less (Python: `asyncio.sleep(0)` is
-/// exactly a yield). The node lives in the awaiter, so in the suspended coroutine's frame, and
-/// leaves the loop's queues when the frame is destroyed.
-class sleep_awaiter {
+/// What sleep_for, sleep_until and yield_now await. A ready_node goes to the back of the ready
+/// queue (yield_now); a timer_node waits for its deadline, or, made without one, goes to the
+/// back of the ready queue too (a sleep of zero or less: Python's `asyncio.sleep(0)` is exactly
+/// a yield). The node lives in the awaiter, so in the suspended coroutine's frame, and leaves
+/// the loop's queues when the frame is destroyed.
+template <class Node>
+class loop_awaiter {
  public:
-  sleep_awaiter(event_loop& loop, timer_node::time_point deadline, bool immediate) noexcept
-      : loop_(loop), immediate_(immediate) {
+  explicit loop_awaiter(event_loop& loop) noexcept : loop_(loop) {}
+  loop_awaiter(event_loop& loop,
+               timer_node::time_point deadline) noexcept requires std::same_as<Node, timer_node>
+      : loop_(loop), timed_(true) {
     node_.deadline = deadline;
   }
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
     node_.waiting = h;
-    if (immediate_) {
-      loop_.schedule(node_);
-    } else {
-      loop_.arm(node_);
+    if constexpr (std::same_as<Node, timer_node>) {
+      if (timed_) {
+        loop_.arm(node_);
+        return;
+      }
     }
+    loop_.schedule(node_);
   }
   void await_resume() const noexcept {}
 
  private:
   event_loop& loop_;
-  timer_node node_;
-  bool immediate_;
+  Node node_;
+  bool timed_ = false;
 };
 
 /// A duration in the loop's clock ticks, rounded up (a sleep is never shorter than asked) and
@@ -425,13 +431,14 @@ class sleep_operation {
   static sleep_operation after(clamped_ticks d) noexcept { return sleep_operation(d, {}, true); }
   static sleep_operation at(time_point t) noexcept { return sleep_operation({}, t, false); }
 
-  sleep_awaiter operator co_await() const {
+  loop_awaiter<timer_node> operator co_await() const {
     event_loop& loop = detail::require_loop(relative_ ? "sleep_for" : "sleep_until");
-    if (!relative_) return sleep_awaiter(loop, deadline_, false);
+    if (!relative_) return loop_awaiter<timer_node>(loop, deadline_);
     if (delay_.where == clamped_ticks::range::below || delay_.ticks.count() <= 0) {
-      return sleep_awaiter(loop, {}, true);
+      return loop_awaiter<timer_node>(loop);
     }
-    return sleep_awaiter(loop, detail::deadline_after(event_loop::clock::now(), delay_), false);
+    return loop_awaiter<timer_node>(loop,
+                                    detail::deadline_after(event_loop::clock::now(), delay_));
   }
 
  private:
@@ -443,8 +450,8 @@ class sleep_operation {
 };
 
 struct yield_operation {
-  sleep_awaiter operator co_await() const {
-    return sleep_awaiter(detail::require_loop("yield_now"), {}, true);
+  loop_awaiter<ready_node> operator co_await() const {
+    return loop_awaiter<ready_node>(detail::require_loop("yield_now"));
   }
 };
 

@@ -32,6 +32,17 @@
 
 namespace dualiter::detail {
 
+/// What one run_inline call keeps on its stack for the coroutine it resumes.
+struct inline_frame {
+  /// Set to tell the awaiter that called run_inline to suspend its coroutine.
+  bool must_suspend = false;
+  /// Set on a chain's base only, with `deferred`: a coroutine that would have nested too deep,
+  /// for the base to resume once the chain has unwound (see run_inline). `deferred` is left
+  /// uninitialised otherwise: this is on the path of every element.
+  bool has_deferred = false;
+  void* deferred;
+};
+
 /// A dualiter coroutine's place in a chain of inline resumptions. Promise types derive from it.
 struct resume_link {
   /// Resumed when this coroutine hands back (co_yield, co_return) after having been detached.
@@ -39,15 +50,14 @@ struct resume_link {
   /// The link of the dualiter coroutine whose awaiter resumed this one inline; null when that
   /// coroutine is not a dualiter one (sync_wait's driver, a user's own coroutine type).
   resume_link* resumer = nullptr;
-  /// Lives on the stack of the awaiter that resumed this one inline; set to tell it to suspend.
-  bool* resumer_must_suspend = nullptr;
-  /// Lives on the stack of the chain's base (the outermost run_inline of this chain): where a
-  /// coroutine that would nest too deep is left for the base to resume (see run_inline).
-  std::coroutine_handle<>* chain_base_deferred = nullptr;
-  /// How many run_inline calls of this chain are on the stack down to this coroutine's.
+  /// On the stack of the run_inline call that resumed this one; valid while running inline.
+  inline_frame* resumer_frame = nullptr;
+  /// While this coroutine runs inside an awaiter's call to resume(): how many run_inline calls
+  /// of its chain are on the stack, its own included (1 for the chain's base). Zero otherwise,
+  /// after detach_chain; meaningless while suspended after handing back inline.
   std::uint32_t inline_depth = 0;
-  /// True while running inside an awaiter's call to resume(); meaningless while suspended.
-  bool running_inline = false;
+
+  bool running_inline() const noexcept { return inline_depth != 0; }
 };
 
 /// How many coroutines one chain runs inline, each nested in the one below, before the next is
@@ -73,12 +83,27 @@ resume_link* link_of(std::coroutine_handle<Promise> h) noexcept {
 /// chain escapes. Returns how many links were detached, for reattach().
 inline int detach_chain(resume_link& self) noexcept {
   int detached = 0;
-  for (resume_link* link = &self; link != nullptr && link->running_inline; link = link->resumer) {
-    link->running_inline = false;
-    *link->resumer_must_suspend = true;
+  for (resume_link* link = &self; link != nullptr && link->running_inline();
+       link = link->resumer) {
+    link->inline_depth = 0;
+    link->resumer_frame->must_suspend = true;
     ++detached;
   }
   return detached;
+}
+
+/// run_inline's way out when the chain is as deep as it may go: instead of resuming `callee`
+/// nested one level deeper, detach the chain (its coroutines will resume their continuations
+/// by symmetric transfer) and leave `callee` to the base of the chain, the outermost run_inline
+/// call, which resumes it once the stack has unwound down to it.
+inline void defer_to_chain_base(resume_link& callee_link, std::coroutine_handle<> callee,
+                                resume_link& caller_link) noexcept {
+  callee_link.inline_depth = 0;  // it hands back by symmetric transfer
+  resume_link* top = &caller_link;
+  while (top->resumer != nullptr && top->resumer->running_inline()) top = top->resumer;
+  top->resumer_frame->deferred = callee.address();
+  top->resumer_frame->has_deferred = true;
+  detach_chain(caller_link);
 }
 
 /// Runs `callee` now, from the awaiter of `caller`. Returns true when the caller must suspend
@@ -91,44 +116,37 @@ inline int detach_chain(resume_link& self) noexcept {
 /// therefore costs what symmetric transfer costs: nothing at -O2, where it is a tail call.
 inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
                        std::coroutine_handle<> caller, resume_link* caller_link) {
-  const bool chained = caller_link != nullptr && caller_link->running_inline;
+  // A caller that is not running inline has depth 0: the callee is then the base of a chain.
+  const std::uint32_t depth = (caller_link != nullptr ? caller_link->inline_depth : 0) + 1;
   callee_link.continuation = caller;
   callee_link.resumer = caller_link;
-  if (chained && caller_link->inline_depth >= max_inline_depth) [[unlikely]] {
-    callee_link.running_inline = false;  // it hands back by symmetric transfer
-    *caller_link->chain_base_deferred = callee;
-    detail::detach_chain(*caller_link);
+  if (depth > max_inline_depth) [[unlikely]] {
+    defer_to_chain_base(callee_link, callee, *caller_link);
     return true;
   }
-  bool must_suspend = false;
-  std::coroutine_handle<> deferred;  // used when this call is its chain's base
-  callee_link.resumer_must_suspend = &must_suspend;
-  callee_link.running_inline = true;
-  if (chained) {
-    callee_link.inline_depth = caller_link->inline_depth + 1;
-    callee_link.chain_base_deferred = caller_link->chain_base_deferred;
-  } else {
-    callee_link.inline_depth = 1;
-    callee_link.chain_base_deferred = &deferred;
-  }
+  inline_frame frame;  // NOLINT: `deferred` is read only once has_deferred is set
+  callee_link.resumer_frame = &frame;
+  callee_link.inline_depth = depth;
   callee.resume();
   // Only the stack is safe to read now: if the callee detached, `caller`, its frame and this
   // awaiter may already be running (or gone) on another thread.
-  if (deferred) [[unlikely]] {
-    // The chain was detached down to here (so must_suspend is set); the deferred coroutine
-    // starts a chain of its own, on a stack as shallow as this one.
-    deferred.resume();
+  if (!frame.must_suspend) return false;
+  if (frame.has_deferred) [[unlikely]] {
+    // The chain was detached down to this base; the deferred coroutine starts a chain of its
+    // own, on a stack as shallow as this one.
+    std::coroutine_handle<>::from_address(frame.deferred).resume();
   }
-  return must_suspend;
+  return true;
 }
 
 /// Undoes detach_chain when the handle did not escape after all (an awaiter declined to
 /// suspend, or threw from await_suspend).
 inline void reattach(resume_link& self, int detached) noexcept {
+  // The detached links ran at depths detached, ..., 2, 1: the last one was its chain's base.
   resume_link* link = &self;
   for (; detached > 0; --detached, link = link->resumer) {
-    link->running_inline = true;
-    *link->resumer_must_suspend = false;
+    link->inline_depth = static_cast<std::uint32_t>(detached);
+    link->resumer_frame->must_suspend = false;
   }
 }
 
@@ -137,7 +155,7 @@ inline void reattach(resume_link& self, int detached) noexcept {
 inline std::coroutine_handle<> hand_back(resume_link& self) noexcept {
   // running_inline is left as it is: it only has to be right while the coroutine runs, and
   // every later resumption sets it (run_inline) or found it cleared (detach_chain).
-  if (self.running_inline) return std::noop_coroutine();
+  if (self.running_inline()) return std::noop_coroutine();
   return self.continuation;
 }
 

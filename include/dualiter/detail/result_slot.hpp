@@ -61,8 +61,17 @@ class result_slot {
     if (state_ != state::value) throw no_result();
   }
   void clear() noexcept {
-    if (state_ == state::value || state_ == state::taken) value_.~T();
-    if (state_ == state::exception) exception_.~exception_ptr();
+    switch (state_) {
+      case state::value:
+      case state::taken:
+        value_.~T();
+        break;
+      case state::exception:
+        exception_.~exception_ptr();
+        break;
+      case state::empty:
+        break;
+    }
     state_ = state::empty;
   }
 
