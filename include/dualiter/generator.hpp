@@ -40,6 +40,20 @@ inline constexpr bool is_generator_v = false;
 template <class Ref, class V>
 inline constexpr bool is_generator_v<generator<Ref, V>> = true;
 
+// Two mechanisms meet here, for two different jobs.
+//  - root/active (as in the C++23 reference implementation) makes an element cost the same at
+//    any elements_of depth: the consumer's ++ resumes the innermost generator (the root's
+//    active_) directly, and a yield publishes the element in the root. A finished nested
+//    generator hands active_ back to its parent.
+//  - Inline resumption (detail/inline_resume.hpp) makes entering and leaving nested generators
+//    cost no stack at -O0: `co_yield elements_of(g)` runs g inline, and g hands back to its
+//    parent by returning, not by symmetric transfer, when it finishes without having yielded.
+//    A yield must then detach the chain of generators running inline above it (they stay
+//    suspended while the consumer holds the element), so that when the yielding generator
+//    later finishes, it resumes its parent by symmetric transfer: the parent's inline resumer
+//    has long returned.
+// Without the first, an element deep in a tower would pass through every level; without the
+// second, ten million empty nested generators would need ten million nested transfers at -O0.
 template <class Ref, class V>
 class generator_promise : public resume_link {
   using types = element_types<Ref, V>;

@@ -8,17 +8,61 @@
 //
 // So the common case, a callee that completes or yields synchronously, must not transfer at
 // all. An awaiter runs its callee *inline*: it resumes it with an ordinary call from
-// await_suspend and, if the callee hands back before suspending for real, returns false, so the
-// caller continues on the same stack frame. The stack depth is then the nesting depth of the
-// calls, never the number of iterations.
+// await_suspend (run_inline) and, if the callee hands back before suspending for real, returns
+// false, so the caller continues on the same stack frame. The stack depth is then the nesting
+// depth of the calls, never the number of iterations.
 //
-// The callee learns that it runs inline from its resume_link. If, while inline, it is about to
-// suspend for real (its handle escapes to an event loop, a thread, a foreign awaiter), it first
-// *detaches* the chain of coroutines that are running inline above it: each one's inline
-// resumer is told, through a flag on that resumer's own stack, to suspend instead of going on;
-// and each one now resumes its continuation itself (symmetric transfer) when it hands back.
-// Detaching happens before the handle escapes, so no atomics are needed: after that point the
-// inline resumers touch only their stack flags, never a frame that another thread may resume.
+// Vocabulary. The *callee* is the coroutine an awaiter runs; its *continuation* is the
+// coroutine awaiting it; its *resumer* is the continuation's resume_link when the continuation
+// is a dualiter coroutine. Coroutines running inline one inside another form a *chain*; the
+// outermost run_inline call of a chain, the one whose continuation was not itself running
+// inline, is the chain's *base*. A callee that is about to suspend for real (its handle escapes
+// to an event loop, a thread, a foreign awaiter) first *detaches* its chain: every inline
+// resumer above it is told, through a flag in its inline_frame on its own stack, to suspend
+// instead of going on, and each coroutine of the chain now resumes its continuation itself
+// (symmetric transfer) when it hands back.
+//
+// The rules; a change here must keep every one of them.
+//  1. A link's inline_depth is non-zero exactly while its coroutine runs inside the
+//     callee.resume() of a run_inline call and has not been detached since. After handing back
+//     inline it may stay non-zero: it is read only while the coroutine runs.
+//  2. resumer_frame is dereferenced only while the link runs inline, that is while the
+//     run_inline call that owns that inline_frame is on the stack.
+//  3. Detaching happens before the handle escapes, so plain stores suffice: after that point
+//     no inline resumer touches a coroutine frame. run_inline reads only its own inline_frame
+//     after callee.resume() returns, and awaiters return its result without touching `this`,
+//     since the caller, its frame and the awaiter may already be running (or gone) on another
+//     thread.
+//  4. hand_back returns to the inline resumer (by returning a noop coroutine, which ends the
+//     resume() call) while running inline, else it resumes the continuation by symmetric
+//     transfer. So each coroutine is resumed by exactly one party.
+//  5. If the handle did not escape after all (the foreign awaiter declined to suspend, or threw
+//     from await_suspend), reattach restores exactly what detach_chain cleared.
+//  6. A chain runs at most max_inline_depth coroutines inline. The next one is not nested: the
+//     chain is detached, the stack unwinds to the base, and the base alone reads its
+//     inline_frame::deferred and resumes it there (defer_to_chain_base). Past the bound, nesting
+//     costs what symmetric transfer costs.
+//
+// An awaiter opts into this scheme by deriving from inline_aware; await_transform then passes it
+// through unwrapped. It must guarantee that it never lets the awaiting coroutine's handle escape
+// (to a queue, a thread, another coroutine that may resume it) without first calling
+// detach_chain on the awaiting coroutine's link (or it never suspends at all, like as_async's
+// ready awaiter), and that any dualiter coroutine it resumes, it resumes through run_inline. An
+// awaiter that opts in wrongly lets two parties resume one coroutine: the foreign thread, and
+// the inline resumer that still believes the coroutine runs inline. Every other awaiter is
+// wrapped in detaching_awaiter.
+//
+// A worked trace: a task T awaits an async_generator G's anext; G awaits a task U; U awaits
+// sleep_for on the event loop.
+//   - T's awaiter calls run_inline(G): G runs inline at depth d+1 with an inline_frame F1 on
+//     T's stack. G's awaiter calls run_inline(U): U runs at depth d+2, frame F2 on G's stack.
+//   - U awaits sleep_for: not inline-aware, so detaching_awaiter calls detach_chain(U): U's and
+//     G's depths become 0, F2 and F1 get must_suspend; then the timer is armed (the escape).
+//   - U's resume() returns to run_inline in G's awaiter, which sees F2.must_suspend and returns
+//     true: G suspends. The same happens one level up: T suspends, and the loop goes on.
+//   - The timer fires; the loop resumes U (depth 0). U completes: hand_back sees it is not
+//     inline and transfers to its continuation G, G yields and transfers to T: each detached
+//     coroutine resumes its continuation itself.
 #ifndef DUALITER_DETAIL_INLINE_RESUME_HPP
 #define DUALITER_DETAIL_INLINE_RESUME_HPP
 
@@ -92,44 +136,38 @@ inline int detach_chain(resume_link& self) noexcept {
   return detached;
 }
 
-/// run_inline's way out when the chain is as deep as it may go: instead of resuming `callee`
-/// nested one level deeper, detach the chain (its coroutines will resume their continuations
-/// by symmetric transfer) and leave `callee` to the base of the chain, the outermost run_inline
-/// call, which resumes it once the stack has unwound down to it.
+/// run_inline's way out when the chain is as deep as it may go (rule 6): instead of resuming
+/// `callee` one level deeper, detach the chain and leave `callee` to the chain's base, which
+/// resumes it once the stack has unwound down to it.
 inline void defer_to_chain_base(resume_link& callee_link, std::coroutine_handle<> callee,
-                                resume_link& caller_link) noexcept {
+                                resume_link& resumer) noexcept {
   callee_link.inline_depth = 0;  // it hands back by symmetric transfer
-  resume_link* top = &caller_link;
+  resume_link* top = &resumer;
   while (top->resumer != nullptr && top->resumer->running_inline()) top = top->resumer;
   top->resumer_frame->deferred = callee.address();
   top->resumer_frame->has_deferred = true;
-  detach_chain(caller_link);
+  detach_chain(resumer);
 }
 
-/// Runs `callee` now, from the awaiter of `caller`. Returns true when the caller must suspend
-/// (the callee detached and will resume `caller` itself), false when the callee already handed
-/// back and the caller simply goes on.
-///
-/// A chain deeper than max_inline_depth is not nested further: the caller's chain is detached
-/// (so every coroutine in it will resume its continuation by symmetric transfer), the stack
-/// unwinds down to the chain's base, and the base resumes `callee` there. Past the bound, nesting
-/// therefore costs what symmetric transfer costs: nothing at -O2, where it is a tail call.
+/// Runs `callee` now, from the awaiter of `continuation` (whose link is `resumer`, or null for
+/// a coroutine that is not dualiter's). Returns true when the continuation must suspend (the
+/// callee detached and will resume it itself), false when the callee already handed back and
+/// the continuation simply goes on. Past max_inline_depth, see rule 6.
 inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
-                       std::coroutine_handle<> caller, resume_link* caller_link) {
-  // A caller that is not running inline has depth 0: the callee is then the base of a chain.
-  const std::uint32_t depth = (caller_link != nullptr ? caller_link->inline_depth : 0) + 1;
-  callee_link.continuation = caller;
-  callee_link.resumer = caller_link;
+                       std::coroutine_handle<> continuation, resume_link* resumer) {
+  // A continuation that is not running inline has depth 0: the callee is a chain's base then.
+  const std::uint32_t depth = (resumer != nullptr ? resumer->inline_depth : 0) + 1;
+  callee_link.continuation = continuation;
+  callee_link.resumer = resumer;
   if (depth > max_inline_depth) [[unlikely]] {
-    defer_to_chain_base(callee_link, callee, *caller_link);
+    defer_to_chain_base(callee_link, callee, *resumer);
     return true;
   }
   inline_frame frame;  // NOLINT: `deferred` is read only once has_deferred is set
   callee_link.resumer_frame = &frame;
   callee_link.inline_depth = depth;
   callee.resume();
-  // Only the stack is safe to read now: if the callee detached, `caller`, its frame and this
-  // awaiter may already be running (or gone) on another thread.
+  // Only the stack is safe to read now (rule 3).
   if (!frame.must_suspend) return false;
   if (frame.has_deferred) [[unlikely]] {
     // The chain was detached down to this base; the deferred coroutine starts a chain of its
