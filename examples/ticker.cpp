@@ -11,6 +11,7 @@
 
 #include <dualiter/async_generator.hpp>
 #include <dualiter/event_loop.hpp>
+#include <dualiter/gather.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 

@@ -168,7 +168,8 @@ class as_sync_pump {
     p.has_result = false;
     p.current = nullptr;
     try {
-      p.loop.run_until([h] { h.resume(); }, [&p, h] { return p.has_result || h.done(); });
+      loop_access::run_until(
+          p.loop, [h] { h.resume(); }, [&p, h] { return p.has_result || h.done(); });
     } catch (...) {
       p.ended = true;
       throw;

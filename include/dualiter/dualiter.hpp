@@ -8,6 +8,7 @@
 #include <dualiter/concepts.hpp>
 #include <dualiter/diagnostics.hpp>
 #include <dualiter/event_loop.hpp>
+#include <dualiter/gather.hpp>
 #include <dualiter/generator.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>

@@ -3,6 +3,7 @@
 #define DUALITER_SYNC_WAIT_HPP
 
 #include <condition_variable>
+#include <coroutine>
 #include <mutex>
 #include <type_traits>
 #include <utility>
@@ -23,10 +24,13 @@ class sync_wait_state {
 
   // Notifying under the lock matters: the waiter may return, and this object die, as soon as
   // it sees `done_`; it cannot see it before the notifier has let go of the mutex.
-  void finish() {
-    std::lock_guard lock(mutex_);
-    done_ = true;
-    done_changed_.notify_one();
+  std::coroutine_handle<> finish() noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+      done_changed_.notify_one();
+    }
+    return std::noop_coroutine();
   }
   void wait() {
     std::unique_lock lock(mutex_);
@@ -51,7 +55,7 @@ template <class A>
 decltype(auto) sync_wait(A&& awaitable) {
   assert_awaitable<A>();
   if constexpr (Awaitable<A>) {
-    using result = detail::kept_result_t<await_result_t<A>>;
+    using result = detail::owned_result_t<await_result_t<A>>;
     detail::hide_current_loop no_loop;
     detail::sync_wait_state<result> state;
     auto driver = detail::drive<A>(awaitable, state);

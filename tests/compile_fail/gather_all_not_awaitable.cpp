@@ -4,6 +4,7 @@
 #include <vector>
 
 #include <dualiter/event_loop.hpp>
+#include <dualiter/gather.hpp>
 #include <dualiter/task.hpp>
 
 dualiter::task<> all() {

@@ -2,6 +2,7 @@
 // expect: not awaitable
 // expect: double
 #include <dualiter/event_loop.hpp>
+#include <dualiter/gather.hpp>
 #include <dualiter/task.hpp>
 
 dualiter::task<int> one() {

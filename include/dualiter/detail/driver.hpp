@@ -1,5 +1,6 @@
-// The coroutine that sync_wait and event_loop::run put at the bottom of a chain: it awaits
-// the user's awaitable, leaves the outcome in a result_slot and tells its owner it finished.
+// The coroutine at the bottom of every chain dualiter starts itself (sync_wait, event_loop::run,
+// each branch of gather): it awaits one awaitable, leaves the outcome in its owner's
+// result_slot, and tells the owner it finished.
 #ifndef DUALITER_DETAIL_DRIVER_HPP
 #define DUALITER_DETAIL_DRIVER_HPP
 
@@ -13,23 +14,26 @@
 
 namespace dualiter::detail {
 
-// An rvalue-reference result would refer into the awaitable, which may be a temporary gone by
-// the time the driver's owner returns: such results are kept by value. A value is handed out
-// as the caller's own object, so a const on it (task<const T>) is dropped.
+/// How sync_wait, run and gather hand a result out: an lvalue reference stays a reference to
+/// the very object; anything else becomes a value the caller owns. An rvalue reference would
+/// refer into the awaitable, which may be a temporary gone by then, and a const on a value
+/// (task<const T>) would only stop the caller from moving it.
 template <class R>
-using kept_result_t =
+using owned_result_t =
     std::conditional_t<std::is_lvalue_reference_v<R>, R, std::remove_cvref_t<R>>;
 
-/// State is the owner's: it has `result_slot<R> result` and `void finish()`, called once the
-/// outcome is stored (from whichever thread completed the awaitable).
-template <class State>
+/// Owner is the driver's owner: it has `result_slot<R> result` and
+/// `std::coroutine_handle<> finish() noexcept`, called once the outcome is stored, from
+/// whichever thread completed the awaitable; it returns the coroutine to transfer to next
+/// (std::noop_coroutine() to return to whoever resumed the driver).
+template <class Owner>
 class driver {
  public:
   struct promise_type {
-    State& state;
+    Owner& owner;
 
     template <class A>
-    promise_type(A&, State& s) noexcept : state(s) {}
+    promise_type(A&, Owner& o) noexcept : owner(o) {}
 
     driver get_return_object() noexcept {
       return driver(std::coroutine_handle<promise_type>::from_promise(*this));
@@ -37,16 +41,18 @@ class driver {
     std::suspend_always initial_suspend() noexcept { return {}; }
     struct finisher {
       bool await_ready() noexcept { return false; }
-      void await_suspend(std::coroutine_handle<promise_type> h) noexcept {
-        h.promise().state.finish();
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
+        // The owner may destroy this frame as soon as it learns: touch nothing afterwards.
+        return h.promise().owner.finish();
       }
       void await_resume() noexcept {}
     };
     finisher final_suspend() noexcept { return {}; }
-    void unhandled_exception() noexcept { state.result.set_exception(std::current_exception()); }
+    void unhandled_exception() noexcept { owner.result.set_exception(std::current_exception()); }
     void return_void() noexcept {}
   };
 
+  driver() noexcept = default;
   void start() { frame_.get().resume(); }
 
  private:
@@ -54,14 +60,16 @@ class driver {
   unique_coroutine<promise_type> frame_;
 };
 
-/// Awaits `awaitable` (forwarded as A&&) into state.result.
-template <class A, class State>
-driver<State> drive(A& awaitable, State& state) {
-  if constexpr (std::is_void_v<decltype(state.result.get())>) {
+/// Awaits `awaitable` as an A&& (A is the declared type: T& for an lvalue argument, given
+/// explicitly, since deducing it from the stored object would turn an lvalue into an rvalue)
+/// into owner.result.
+template <class A, class Owner>
+driver<Owner> drive(std::remove_reference_t<A>& awaitable, Owner& owner) {
+  if constexpr (std::is_void_v<decltype(owner.result.get())>) {
     co_await static_cast<A&&>(awaitable);
-    state.result.set_value();
+    owner.result.set_value();
   } else {
-    state.result.set_value(co_await static_cast<A&&>(awaitable));
+    owner.result.set_value(co_await static_cast<A&&>(awaitable));
   }
 }
 

@@ -38,6 +38,10 @@ class result_slot {
   }
 
   bool has_outcome() const noexcept { return state_ != state::empty; }
+  /// The stored exception, or null.
+  std::exception_ptr exception() const noexcept {
+    return state_ == state::exception ? exception_ : nullptr;
+  }
   /// True once the value was moved out by get() &&.
   bool taken() const noexcept { return state_ == state::taken; }
 
@@ -90,6 +94,7 @@ class result_slot<T> {
   void set_value(T value) noexcept { value_ = std::addressof(value); }
   void set_exception(std::exception_ptr e) noexcept { exception_ = std::move(e); }
   bool has_outcome() const noexcept { return value_ != nullptr || exception_; }
+  std::exception_ptr exception() const noexcept { return exception_; }
   bool taken() const noexcept { return false; }  // handing a reference out again is harmless
   T get() const {
     if (exception_) std::rethrow_exception(exception_);
@@ -108,6 +113,7 @@ class result_slot<void> {
   void set_value() noexcept { done_ = true; }
   void set_exception(std::exception_ptr e) noexcept { exception_ = std::move(e); }
   bool has_outcome() const noexcept { return done_ || exception_; }
+  std::exception_ptr exception() const noexcept { return exception_; }
   bool taken() const noexcept { return false; }
   void get() const {
     if (exception_) std::rethrow_exception(exception_);
