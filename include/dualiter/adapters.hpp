@@ -23,8 +23,9 @@ namespace dualiter {
 
 namespace detail {
 
-/// Holds a range the way std::views::all would, without view_interface (which Clang 14 cannot
-/// compile against libstdc++ 12): an lvalue by reference, an rvalue by value.
+/// Holds a range the way std::views::all would: an lvalue by reference, an rvalue by value.
+/// Compiler workaround (Clang 14 with libstdc++ 12, no bug number found): without
+/// view_interface, which Clang 14 cannot compile against libstdc++ 12.
 template <class R>
 class range_holder {
  public:

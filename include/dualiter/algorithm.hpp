@@ -22,8 +22,8 @@ task<> for_each_impl(Source source, F f) {
   auto it = dualiter::aiter(source);
   while (auto x = co_await dualiter::anext(it)) {
     if constexpr (Awaitable<std::invoke_result_t<F&, decltype(*x)>>) {
-      // Named, not awaited as a temporary: GCC 12 miscompiles co_await on temporaries that
-      // own resources.
+      // Compiler workaround (GCC 12; no bug number found): named, not awaited as a temporary,
+      // because GCC 12 miscompiles co_await on temporaries that own resources.
       auto step = std::invoke(f, *x);
       co_await std::move(step);
     } else {

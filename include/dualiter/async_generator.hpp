@@ -13,6 +13,7 @@
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/element_types.hpp>
 #include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/not_an_iterator.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
 
 namespace dualiter {
@@ -52,14 +53,6 @@ template <class Ref, class V = void>
 class async_generator;
 
 namespace detail {
-
-/// What begin() on an async_generator returns: not an iterator (so SyncIterable is false), but
-/// with just enough operators that a range-for stops at begin()'s static_assert alone.
-struct not_a_sync_iterator {
-  friend bool operator!=(not_a_sync_iterator, not_a_sync_iterator) noexcept { return false; }
-  not_a_sync_iterator& operator++() noexcept { return *this; }
-  int operator*() const noexcept { return 0; }
-};
 
 template <class Ref, class V>
 class async_generator_promise : public resume_link {
@@ -206,14 +199,14 @@ class [[nodiscard]] async_generator {
   next_awaiter anext() noexcept { return next_awaiter(frame_.get()); }
 
   // Only here to turn a range-for over an async generator into one clear error.
-  detail::not_a_sync_iterator begin() {
+  detail::not_an_iterator begin() {
     static_assert(detail::always_false_v<async_generator>,
                   "dualiter: not sync iterable: async_generator is async iterable only, a plain "
                   "for loop cannot drive it. Fix: co_await dualiter::anext(it) in a task, or "
                   "wrap it with dualiter::as_sync(g)");
     return {};
   }
-  detail::not_a_sync_iterator end() { return {}; }
+  detail::not_an_iterator end() { return {}; }
 
  private:
   friend promise_type;

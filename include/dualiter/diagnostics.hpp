@@ -8,7 +8,8 @@
 // `[with T = ...]`) and in the failed condition (Clang: `requirement 'has_aiter<...>'`).
 //
 // Each check runs only when the previous one passed (`if constexpr` chain), so one misuse gives
-// one error, not a cascade. The functions return `auto` (deduced void) on purpose: a call to a
+// one error, not a cascade. Compiler workaround (GCC 12): the functions return `auto` (deduced
+// void) on purpose: a call to a
 // function with a deduced return type is instantiated at once, so GCC reports the assertion
 // before any error the caller's later code causes, instead of at the end of the file.
 #ifndef DUALITER_DIAGNOSTICS_HPP

@@ -13,6 +13,7 @@
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/element_types.hpp>
 #include <dualiter/detail/inline_resume.hpp>
+#include <dualiter/detail/not_an_iterator.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
 
 namespace dualiter {
@@ -24,7 +25,8 @@ template <class Range>
 struct elements_of {
   Range range;  // a reference: the range lives in the co_yield expression, across the suspension
 
-  // Spelled out because Clang 14 has no parenthesised aggregate initialisation.
+  // Compiler workaround (Clang 14: no parenthesised aggregate initialisation, P0960 came in
+  // Clang 16): the constructor is spelled out.
   constexpr explicit elements_of(Range&& r) noexcept : range(static_cast<Range&&>(r)) {}
 };
 template <class Range>
@@ -275,15 +277,6 @@ class owning_generator_iterator {
   typename gen::iterator at_;  // refers to the frame, not to generator_: moves are fine
 };
 
-namespace detail {
-/// Not an iterator; just enough operators that a misused range-for reports one error.
-struct no_iter_member {
-  friend bool operator!=(no_iter_member, std::default_sentinel_t) noexcept { return false; }
-  no_iter_member& operator++() noexcept { return *this; }
-  int operator*() const noexcept { return 0; }
-};
-}  // namespace detail
-
 /// Gives a class begin() and end() from its `iter()` member returning a generator, so a plain
 /// for loop (and SyncIterable) works on the object itself. Python: a class whose `__iter__` is a
 /// generator function. CRTP: `class items : public dualiter::range_from_iter<items>`.
@@ -291,7 +284,8 @@ template <class Derived>
 class range_from_iter {
  public:
   // Templates with a defaulted parameter, so that the constraints are checked when begin() is
-  // called, once Derived is complete (Clang 14 checks them too early otherwise).
+  // called, once Derived is complete. Compiler workaround (Clang 14 checks them too early
+  // otherwise).
   template <class D = Derived>
   requires requires(const D& d) { d.iter(); }
   auto begin() const { return make(static_cast<const D&>(*this).iter()); }
@@ -301,7 +295,7 @@ class range_from_iter {
   // Chosen only when Derived has no usable iter(): SyncIterable stays false, and a plain for
   // loop over the object stops at this one assertion.
   template <class D = Derived>
-  detail::no_iter_member begin() const {
+  detail::not_an_iterator begin() const {
     static_assert(detail::always_false_v<D>,
                   "dualiter: not sync iterable: range_from_iter<Derived> needs a member iter() "
                   "returning a dualiter::generator. Fix: add `dualiter::generator<T> iter() "

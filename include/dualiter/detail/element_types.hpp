@@ -29,13 +29,12 @@ concept copies_lvalues =
     std::is_rvalue_reference_v<Yielded> && std::constructible_from < std::remove_cvref_t<Yielded>,
 const std::remove_reference_t<Yielded>& > ;
 
-/// `co_yield e` compiles for an expression of type E: it binds to Yielded, or (when Yielded is an
-/// rvalue reference) it is copied into the frame first; see copied_yield.
+/// `co_yield e` compiles for an expression of type E: it binds to Yielded, or it is an lvalue
+/// that copied_yield copies (see copies_lvalues).
 template <class E, class Yielded>
-concept yieldable = std::convertible_to<E, Yielded> ||
-    (std::is_rvalue_reference_v<Yielded>&&
-         std::convertible_to<E, const std::remove_reference_t<Yielded>&>&& std::constructible_from<
-             std::remove_cvref_t<Yielded>, const std::remove_reference_t<Yielded>&>);
+concept yieldable =
+    std::convertible_to<E, Yielded> ||
+    (copies_lvalues<Yielded> && std::convertible_to<E, const std::remove_reference_t<Yielded>&>);
 
 /// `co_yield lvalue` where the generator yields rvalue references: the awaiter keeps a copy in
 /// the suspended frame and hands out a reference to it, valid until the next resumption.

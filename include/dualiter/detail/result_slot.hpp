@@ -64,6 +64,8 @@ class result_slot {
     if (state_ == state::exception) std::rethrow_exception(exception_);
     if (state_ != state::value) throw no_result();
   }
+  // Compiler workaround (GCC 12 at -O3: -Wmaybe-uninitialized on the union member behind an if
+  // chain; a switch over the state keeps it quiet).
   void clear() noexcept {
     switch (state_) {
       case state::value:
