@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <dualiter/adapters.hpp>
+#include <dualiter/algorithm.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/generator.hpp>
@@ -26,8 +27,9 @@ using dualiter::dual;
 using dualiter::generator;
 using dualiter::sync_wait;
 using dualiter::task;
-using dualiter::testing::collect_async;
 using dualiter::testing::count_to;
+using dualiter::testing::sync_collect;
+using dualiter::testing::sync_count_to;
 using dualiter::testing::lifetime_counter;
 using namespace std::chrono_literals;
 
@@ -38,17 +40,6 @@ async_generator<int> sleepy_count_to(int n, std::chrono::milliseconds pause) {
     co_await dualiter::sleep_for(pause);
     co_yield i;
   }
-}
-
-generator<int> sync_count_to(int n) {
-  for (int i = 1; i <= n; ++i) co_yield i;
-}
-
-template <class R>
-std::vector<dualiter::sync_value_t<R>> sync_collect(R&& r) {
-  std::vector<dualiter::sync_value_t<R>> out;
-  for (auto&& x : r) out.push_back(std::forward<decltype(x)>(x));
-  return out;
 }
 
 }  // namespace
@@ -99,7 +90,7 @@ TEST(as_async, owns_an_rvalue_source) {
   std::vector<int> v{4, 5};
   auto source = as_async(std::move(v));
   v.assign({9, 9, 9});  // the adapter has its own vector now
-  EXPECT_EQ(sync_wait(collect_async(source)), (std::vector<int>{4, 5}));
+  EXPECT_EQ(sync_wait(dualiter::to_vector(source)), (std::vector<int>{4, 5}));
 }
 
 TEST(as_async, over_a_generator_keeps_each_element_alive_until_the_next_anext) {
@@ -325,7 +316,7 @@ TEST(dual, over_a_const_lvalue_works_on_both_sides) {
   const std::vector<int> v{8, 9};
   auto d = dual(v);
   EXPECT_EQ(sync_collect(d), v);
-  EXPECT_EQ(sync_wait(collect_async(d)), v);
+  EXPECT_EQ(sync_wait(dualiter::to_vector(d)), v);
 }
 
 namespace {

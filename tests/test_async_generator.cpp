@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <dualiter/algorithm.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
@@ -19,7 +20,6 @@ using dualiter::anext_result;
 using dualiter::async_generator;
 using dualiter::sync_wait;
 using dualiter::task;
-using dualiter::testing::collect_async;
 using dualiter::testing::count_to;
 using dualiter::testing::lifetime_counter;
 using dualiter::testing::parking_spot;
@@ -54,7 +54,7 @@ TEST(async_generator, mixes_co_await_and_co_yield_freely) {
     co_yield w;
     co_yield co_await word() + " twice";
   }();
-  EXPECT_EQ(sync_wait(collect_async(g)),
+  EXPECT_EQ(sync_wait(dualiter::to_vector(g)),
             (std::vector<std::string>{"first", "awaited", "awaited twice"}));
 }
 
@@ -346,18 +346,18 @@ async_generator<int> forwarding(int depth) {
 TEST(async_generator, a_chain_of_generators_past_the_inline_bound_hands_every_element_up) {
   const int depth = 3 * static_cast<int>(dualiter::detail::max_inline_depth) + 1;
   auto top = forwarding(depth);
-  EXPECT_EQ(sync_wait(collect_async(top)), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(sync_wait(dualiter::to_vector(top)), (std::vector<int>{1, 2, 3}));
 }
 
 TEST(async_generator, a_default_constructed_or_moved_from_generator_is_an_empty_sequence) {
   // A deliberate choice, like a default-constructed container: a class may hold one and assign
   // it later. Iterators refer to the frame, so one taken before a move keeps working.
   async_generator<int> empty;
-  EXPECT_TRUE(sync_wait(collect_async(empty)).empty());
+  EXPECT_TRUE(sync_wait(dualiter::to_vector(empty)).empty());
   auto g = count_to(3);
   auto it = dualiter::aiter(g);
   auto moved = std::move(g);
-  EXPECT_TRUE(sync_wait(collect_async(g)).empty()) << "the moved-from one";
+  EXPECT_TRUE(sync_wait(dualiter::to_vector(g)).empty()) << "the moved-from one";
   EXPECT_EQ(*sync_wait(dualiter::anext(it)), 1) << "an iterator taken before the move";
-  EXPECT_EQ(sync_wait(collect_async(moved)), (std::vector<int>{2, 3}));
+  EXPECT_EQ(sync_wait(dualiter::to_vector(moved)), (std::vector<int>{2, 3}));
 }

@@ -12,24 +12,16 @@
 #include "support/counting_new.hpp"
 #include "support/iterable_laws.hpp"
 #include "support/manual.hpp"
+#include "support/sources.hpp"
 #include "support/stack_depth.hpp"
 
 using dualiter::elements_of;
 using dualiter::generator;
 using dualiter::testing::lifetime_counter;
+using dualiter::testing::sync_collect;
+using dualiter::testing::sync_count_to;
 
 namespace {
-
-generator<int> count_to(int n) {
-  for (int i = 1; i <= n; ++i) co_yield i;
-}
-
-template <class R>
-std::vector<std::ranges::range_value_t<R>> collect(R&& r) {
-  std::vector<std::ranges::range_value_t<R>> out;
-  for (auto&& x : r) out.push_back(std::forward<decltype(x)>(x));
-  return out;
-}
 
 }  // namespace
 
@@ -48,9 +40,9 @@ static_assert(std::same_as<std::ranges::range_reference_t<generator<std::string_
                            std::string_view>);
 
 TEST(generator, keeps_the_iterable_laws) {
-  dualiter::testing::check_sync_iterable_laws([] { return count_to(5); },
+  dualiter::testing::check_sync_iterable_laws([] { return sync_count_to(5); },
                                               std::vector<int>{1, 2, 3, 4, 5});
-  dualiter::testing::check_sync_iterable_laws([] { return count_to(0); }, std::vector<int>{});
+  dualiter::testing::check_sync_iterable_laws([] { return sync_count_to(0); }, std::vector<int>{});
 }
 
 TEST(generator, is_lazy_and_runs_only_to_the_first_yield_on_begin) {
@@ -111,7 +103,7 @@ TEST(generator, of_move_only_type_hands_each_element_over_by_move) {
     auto two = std::make_unique<int>(2);
     co_yield std::move(two);
   }();
-  std::vector<std::unique_ptr<int>> out = collect(g);
+  std::vector<std::unique_ptr<int>> out = sync_collect(g);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(*out[0], 1);
   EXPECT_EQ(*out[1], 2);
@@ -120,21 +112,21 @@ TEST(generator, of_move_only_type_hands_each_element_over_by_move) {
 TEST(generator, elements_of_yields_a_nested_generator_and_a_range_in_place) {
   auto outer = []() -> generator<int> {
     co_yield 0;
-    co_yield elements_of(count_to(3));
+    co_yield elements_of(sync_count_to(3));
     co_yield 10;
     std::vector<int> more{20, 30};
     co_yield elements_of(more);
     co_yield elements_of(std::vector<int>{});
-    co_yield elements_of(count_to(0));
+    co_yield elements_of(sync_count_to(0));
     co_yield 40;
   }();
-  EXPECT_EQ(collect(outer), (std::vector<int>{0, 1, 2, 3, 10, 20, 30, 40}));
+  EXPECT_EQ(sync_collect(outer), (std::vector<int>{0, 1, 2, 3, 10, 20, 30, 40}));
 }
 
 namespace {
 generator<int> nested(int depth, int leaf_elements) {
   if (depth == 0) {
-    co_yield elements_of(count_to(leaf_elements));
+    co_yield elements_of(sync_count_to(leaf_elements));
   } else {
     co_yield -depth;
     co_yield elements_of(nested(depth - 1, leaf_elements));
@@ -144,7 +136,7 @@ generator<int> nested(int depth, int leaf_elements) {
 
 TEST(generator, elements_of_nests_to_any_depth_in_order) {
   std::vector<int> expected{-3, -2, -1, 1, 2};
-  EXPECT_EQ(collect(nested(3, 2)), expected);
+  EXPECT_EQ(sync_collect(nested(3, 2)), expected);
 }
 
 TEST(generator, a_deeply_nested_leaf_is_resumed_directly_not_through_every_level) {
@@ -192,7 +184,7 @@ TEST(generator, ten_million_empty_nested_generators_keep_the_stack_flat) {
     }
     co_yield 1;
   };
-  EXPECT_EQ(collect(body()), std::vector<int>{1});
+  EXPECT_EQ(sync_collect(body()), std::vector<int>{1});
   EXPECT_LT(probe.bytes(), 4096u);
 }
 
@@ -269,7 +261,7 @@ TEST(generator, abandoning_at_any_yield_destroys_every_frame_and_local) {
 TEST(generator, allocates_one_frame_and_nothing_per_element) {
   dualiter::testing::allocation_scope scope;
   long sum = 0;
-  for (int x : count_to(10'000)) sum += x;
+  for (int x : sync_count_to(10'000)) sum += x;
   EXPECT_EQ(sum, 50'005'000);
   EXPECT_LE(scope.count(), 1) << "at most the frame; optimisers may elide even that";
 }
@@ -277,8 +269,8 @@ TEST(generator, allocates_one_frame_and_nothing_per_element) {
 TEST(generator, a_nested_generator_costs_one_frame_not_one_per_element) {
   dualiter::testing::allocation_scope scope;
   auto g = []() -> generator<int> {
-    co_yield elements_of(count_to(1000));
-    co_yield elements_of(count_to(1000));
+    co_yield elements_of(sync_count_to(1000));
+    co_yield elements_of(sync_count_to(1000));
   }();
   long n = 0;
   for (int x : g) n += x > 0;
@@ -289,9 +281,9 @@ TEST(generator, a_nested_generator_costs_one_frame_not_one_per_element) {
 TEST(generator, a_default_constructed_or_moved_from_generator_is_empty) {
   generator<int> empty;
   EXPECT_TRUE(empty.begin() == empty.end());
-  auto g = count_to(2);
+  auto g = sync_count_to(2);
   auto taken = std::move(g);
-  EXPECT_EQ(collect(taken), (std::vector<int>{1, 2}));
+  EXPECT_EQ(sync_collect(taken), (std::vector<int>{1, 2}));
 }
 
 namespace {
@@ -314,8 +306,8 @@ static_assert(!dualiter::AsyncIterable<countdown>);
 
 TEST(range_from_iter, gives_a_class_begin_and_end_with_a_fresh_generator_per_loop) {
   const countdown c(3);
-  EXPECT_EQ(collect(c), (std::vector<int>{3, 2, 1}));
-  EXPECT_EQ(collect(c), (std::vector<int>{3, 2, 1})) << "a second loop starts over, like __iter__";
+  EXPECT_EQ(sync_collect(c), (std::vector<int>{3, 2, 1}));
+  EXPECT_EQ(sync_collect(c), (std::vector<int>{3, 2, 1})) << "a second loop starts over, like __iter__";
   dualiter::testing::check_sync_iterable_laws([] { return countdown(2); }, std::vector<int>{2, 1});
 }
 

@@ -8,12 +8,15 @@
 #include <dualiter/task.hpp>
 
 #include "support/build_flavour.hpp"
+#include "support/expect.hpp"
 #include "support/manual.hpp"
 #include "support/stack_depth.hpp"
 
 using dualiter::already_awaited;
 using dualiter::sync_wait;
 using dualiter::task;
+using dualiter::testing::contains;
+using dualiter::testing::error_of;
 using dualiter::testing::lifetime_counter;
 using dualiter::testing::parking_spot;
 using dualiter::testing::spawn;
@@ -307,20 +310,6 @@ TEST(task, abandoning_a_chain_past_the_inline_bound_destroys_every_frame) {
 // One awaiter at a time
 // ---------------------------------------------------------------------------------------------
 
-namespace {
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "no exception";
-}
-bool contains(const std::string& text, const char* part) {
-  return text.find(part) != std::string::npos;
-}
-}  // namespace
 
 TEST(task, a_second_awaiter_of_a_running_task_gets_already_awaited_and_the_first_is_unaffected) {
   parking_spot spot;

@@ -1,12 +1,13 @@
-// Small async sources and sinks the test files share.
+// Small sources and sinks the test files share.
 #ifndef DUALITER_TESTS_SUPPORT_SOURCES_HPP
 #define DUALITER_TESTS_SUPPORT_SOURCES_HPP
 
+#include <ranges>
+#include <utility>
 #include <vector>
 
 #include <dualiter/async_generator.hpp>
-#include <dualiter/concepts.hpp>
-#include <dualiter/task.hpp>
+#include <dualiter/generator.hpp>
 
 namespace dualiter::testing {
 
@@ -15,13 +16,18 @@ inline async_generator<int> count_to(int n) {
   for (int i = 1; i <= n; ++i) co_yield i;
 }
 
-/// Every element of r, pulled with aiter/anext: `async for x in r` into a list.
-template <AsyncIterable R>
-task<std::vector<async_value_t<R>>> collect_async(R& r) {
-  std::vector<async_value_t<R>> out;
-  auto it = dualiter::aiter(r);
-  while (auto x = co_await dualiter::anext(it)) out.push_back(*x);
-  co_return out;
+/// 1, 2, ..., n from a plain generator.
+inline generator<int> sync_count_to(int n) {
+  for (int i = 1; i <= n; ++i) co_yield i;
+}
+
+/// Every element of a sync range, moved out where the range hands out rvalues: Python's
+/// `list(r)`. (For async iterables the tests use dualiter::to_vector.)
+template <class R>
+std::vector<std::ranges::range_value_t<R>> sync_collect(R&& r) {
+  std::vector<std::ranges::range_value_t<R>> out;
+  for (auto&& x : r) out.push_back(std::forward<decltype(x)>(x));
+  return out;
 }
 
 }  // namespace dualiter::testing
