@@ -188,7 +188,7 @@ TEST(inline_resume, the_coroutine_past_the_depth_bound_is_resumed_by_the_chains_
   EXPECT_TRUE(driver.done());
   EXPECT_EQ(depth_at[0], 1u);
   EXPECT_EQ(depth_at[bound - 1], bound) << "the deepest inline level";
-  EXPECT_EQ(depth_at[bound], 0u) << "handed to the base: not inline, a chain of its own";
-  EXPECT_EQ(depth_at[bound + 1], 1u) << "its callee is the base of a new chain";
-  EXPECT_EQ(depth_at[bound + 2], 2u);
+  EXPECT_EQ(depth_at[bound], 1u) << "resumed by the chain's base, as its inline callee";
+  EXPECT_EQ(depth_at[bound + 1], 2u) << "a new chain grows from the base";
+  EXPECT_EQ(depth_at[bound + 2], 3u);
 }

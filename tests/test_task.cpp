@@ -389,3 +389,20 @@ TEST(task, of_const_value_types_returns_them) {
   };
   EXPECT_EQ(sync_wait(chained()), 10);
 }
+
+TEST(task, a_loop_over_chains_deeper_than_the_inline_bound_keeps_the_stack_flat) {
+  // The cut chain unwinds through a trampoline at its base, so the loop's own coroutine goes on
+  // in its own frame: the loop body runs at the same depth every time.
+  dualiter::testing::stack_extent probe;
+  const long depth = static_cast<long>(dualiter::detail::max_inline_depth) + 1;
+  auto loop = [&]() -> task<long> {
+    long sum = 0;
+    for (int i = 0; i < 300; ++i) {
+      sum += co_await nest(depth);
+      probe.note();
+    }
+    co_return sum;
+  };
+  EXPECT_EQ(sync_wait(loop()), 300 * depth);
+  EXPECT_EQ(probe.bytes(), 0u) << "the loop body ran at varying depths";
+}

@@ -39,9 +39,11 @@
 //  5. If the handle did not escape after all (the foreign awaiter declined to suspend, or threw
 //     from await_suspend), reattach restores exactly what detach_chain cleared.
 //  6. A chain runs at most max_inline_depth coroutines inline. The next one is not nested: the
-//     chain is detached, the stack unwinds to the base, and the base alone reads its
-//     inline_frame::deferred and resumes it there (defer_to_chain_base). Past the bound, nesting
-//     costs what symmetric transfer costs.
+//     chain is detached (defer_to_chain_base), the stack unwinds to the base, and the base
+//     alone reads its inline_frame::deferred and resumes it there, then each level of the cut
+//     chain in turn as it hands back (run_cut_chain): a trampoline, so nesting of any depth
+//     costs a constant stack. Only a chain that suspends for real hands back level by level by
+//     symmetric transfer, which is a nested call at -O0.
 //
 // An awaiter opts into this scheme by deriving from inline_aware; await_transform then passes it
 // through unwrapped. It must guarantee that it never lets the awaiting coroutine's handle escape
@@ -76,15 +78,18 @@
 
 namespace dualiter::detail {
 
+struct resume_link;
+
 /// What one run_inline call keeps on its stack for the coroutine it resumes.
 struct inline_frame {
   /// Set to tell the awaiter that called run_inline to suspend its coroutine.
   bool must_suspend = false;
-  /// Set on a chain's base only, with `deferred`: a coroutine that would have nested too deep,
-  /// for the base to resume once the chain has unwound (see run_inline). `deferred` is left
+  /// Set on a chain's base only, with the two below: the coroutine that would have nested too
+  /// deep, for the base to resume once the chain has unwound (rule 6). They are left
   /// uninitialised otherwise: this is on the path of every element.
   bool has_deferred = false;
   void* deferred;
+  resume_link* deferred_link;
 };
 
 /// A dualiter coroutine's place in a chain of inline resumptions. Promise types derive from it.
@@ -141,12 +146,42 @@ inline int detach_chain(resume_link& self) noexcept {
 /// resumes it once the stack has unwound down to it.
 inline void defer_to_chain_base(resume_link& callee_link, std::coroutine_handle<> callee,
                                 resume_link& resumer) noexcept {
-  callee_link.inline_depth = 0;  // it hands back by symmetric transfer
+  callee_link.inline_depth = 0;
   resume_link* top = &resumer;
   while (top->resumer != nullptr && top->resumer->running_inline()) top = top->resumer;
-  top->resumer_frame->deferred = callee.address();
-  top->resumer_frame->has_deferred = true;
+  inline_frame& base = *top->resumer_frame;
+  base.deferred = callee.address();
+  base.deferred_link = &callee_link;
+  base.has_deferred = true;
   detach_chain(resumer);
+}
+
+/// The base's side of rule 6. The chain was cut at the bound and has unwound to `base`, the
+/// frame of the run_inline call that resumed `top`. Resumes the deferred coroutine here, then,
+/// each time the coroutine running here hands back, its continuation: one level of the cut
+/// chain after another, each as this frame's inline callee, so a chain of any depth unwinds at
+/// a constant stack depth, at -O0 too. Returns what run_inline returns: false once `top` has
+/// handed back, true when a coroutine suspended for real (the cut chain is detached, so every
+/// level then hands back to its continuation by symmetric transfer, as usual).
+inline bool run_cut_chain(inline_frame& base, resume_link& top) noexcept {
+  resume_link* link = base.deferred_link;
+  void* address = base.deferred;
+  while (true) {
+    base.must_suspend = false;
+    base.has_deferred = false;
+    link->resumer_frame = &base;
+    link->inline_depth = 1;
+    std::coroutine_handle<>::from_address(address).resume();
+    if (base.must_suspend) {
+      if (!base.has_deferred) return true;
+      link = base.deferred_link;  // cut again, further down: start over from there
+      address = base.deferred;
+      continue;
+    }
+    if (link == &top) return false;
+    address = link->continuation.address();
+    link = link->resumer;
+  }
 }
 
 /// Runs `callee` now, from the awaiter of `continuation` (whose link is `resumer`, or null for
@@ -169,11 +204,7 @@ inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
   callee.resume();
   // Only the stack is safe to read now (rule 3).
   if (!frame.must_suspend) return false;
-  if (frame.has_deferred) [[unlikely]] {
-    // The chain was detached down to this base; the deferred coroutine starts a chain of its
-    // own, on a stack as shallow as this one.
-    std::coroutine_handle<>::from_address(frame.deferred).resume();
-  }
+  if (frame.has_deferred) [[unlikely]] return run_cut_chain(frame, callee_link);
   return true;
 }
 
