@@ -555,3 +555,27 @@ TEST(event_loop, gather_of_one_lvalue_task_twice_fails_the_second_branch_not_the
   EXPECT_TRUE(shared.is_ready()) << "the first branch ran the task to its end";
   EXPECT_EQ(dualiter::sync_wait(shared), 9);
 }
+
+TEST(event_loop, sleeps_in_fractional_units_convert_without_overflow) {
+  // std::chrono's conversion of thirds of a second multiplies by 10^9 before dividing by 3, so
+  // it overflows from about 97 years on, long before the clock's range ends.
+  using thirds = std::chrono::duration<long long, std::ratio<1, 3>>;
+  using detail_ticks = dualiter::detail::clamped_ticks;
+  const auto huge = detail_ticks::of(thirds(10'000'000'000LL));  // about 105 years
+  EXPECT_EQ(huge.where, detail_ticks::range::within);
+  EXPECT_GT(huge.ticks, std::chrono::hours(24 * 365 * 100));
+  const auto near_the_end = detail_ticks::of(thirds(27'000'000'000LL));  // 9 * 10^18 ns
+  EXPECT_EQ(near_the_end.where, detail_ticks::range::within);
+  // Past the exact integer path: from the long double value, within one tick.
+  EXPECT_LE(std::chrono::abs(near_the_end.ticks - std::chrono::nanoseconds(9'000'000'000'000'000'000LL)),
+            std::chrono::nanoseconds(1));
+  EXPECT_EQ(detail_ticks::of(thirds(28'000'000'000LL)).where, detail_ticks::range::above);
+  EXPECT_EQ(detail_ticks::of(thirds(1)).ticks, std::chrono::nanoseconds(333'333'334))
+      << "rounded up";
+  EXPECT_EQ(detail_ticks::of(thirds(-1)).ticks, std::chrono::nanoseconds(-333'333'333));
+  EXPECT_EQ(detail_ticks::of(std::chrono::duration<unsigned, std::ratio<3600>>(5)).ticks,
+            std::chrono::hours(5));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms(thirds(10'000'000'000LL))));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(
+      std::chrono::time_point<clock_type, thirds>(thirds(10'000'000'000LL)))));
+}

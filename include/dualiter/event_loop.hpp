@@ -13,6 +13,9 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <limits>
+#include <ratio>
 #include <coroutine>
 #include <stdexcept>
 #include <string>
@@ -256,11 +259,24 @@ struct clamped_ticks {
     constexpr auto limit = static_cast<long double>(duration::max().count()) * 0.999L;
     if (!(t > -limit)) return {range::below, duration::min()};  // NaN lands here too
     if (t >= limit) return {range::above, duration::max()};
-    if constexpr (std::is_floating_point_v<Rep>) {
-      return {range::within, duration(static_cast<duration::rep>(std::ceil(t)))};
-    } else {
-      return {range::within, std::chrono::ceil<duration>(d)};
+    using factor = std::ratio_divide<Period, duration::period>;  // ticks per unit of d
+    constexpr std::intmax_t num = factor::num;
+    constexpr std::intmax_t den = factor::den;
+    constexpr auto widest = static_cast<long double>(std::numeric_limits<std::intmax_t>::max());
+    if constexpr (!std::is_floating_point_v<Rep>) {
+      // Exact, rounding up, when count * factor::num fits: std::chrono's own conversion for a
+      // ratio like 1/3 multiplies first and overflows long before the result does.
+      const auto count = static_cast<long double>(d.count());
+      if (count * num < widest * 0.999L && count * num > -widest * 0.999L) {
+        const std::intmax_t scaled = static_cast<std::intmax_t>(d.count()) * num;
+        std::intmax_t ticks = scaled / den;
+        if (scaled % den > 0) ++ticks;
+        return {range::within, duration(static_cast<duration::rep>(ticks))};
+      }
     }
+    // Floating point, or an integer too large for the exact path (decades): rounded up from the
+    // long double value, which is within one tick of the exact one.
+    return {range::within, duration(static_cast<duration::rep>(std::ceil(t)))};
   }
 };
 
