@@ -406,3 +406,27 @@ TEST(task, a_loop_over_chains_deeper_than_the_inline_bound_keeps_the_stack_flat)
   EXPECT_EQ(sync_wait(loop()), 300 * depth);
   EXPECT_EQ(probe.bytes(), 0u) << "the loop body ran at varying depths";
 }
+
+TEST(task, of_const_move_only_type_hands_the_value_over_when_awaited_as_an_rvalue) {
+  auto make = []() -> task<const std::unique_ptr<int>> { co_return std::make_unique<int>(4); };
+  static_assert(std::same_as<dualiter::await_result_t<task<const std::unique_ptr<int>>>,
+                             std::unique_ptr<int>>,
+                "awaited as an rvalue, the value is the caller's: no const");
+  static_assert(std::same_as<dualiter::await_result_t<task<const std::unique_ptr<int>>&>,
+                             const std::unique_ptr<int>&>);
+  auto use = [&]() -> task<int> { co_return *co_await make(); };
+  EXPECT_EQ(sync_wait(use()), 4);
+  std::unique_ptr<int> owned = sync_wait(make());
+  EXPECT_EQ(*owned, 4);
+  task<const std::unique_ptr<int>> kept = make();
+  EXPECT_EQ(*sync_wait(kept), 4);
+}
+
+TEST(task, awaiting_a_moved_from_task_says_it_owns_no_coroutine) {
+  task<int> t = answer();
+  task<int> taken = std::move(t);
+  const std::string what = error_of([&] { sync_wait(t); });
+  EXPECT_TRUE(contains(what, "owns no coroutine")) << what;
+  EXPECT_TRUE(contains(what, "moved from")) << what;
+  EXPECT_EQ(sync_wait(std::move(taken)), 42);
+}

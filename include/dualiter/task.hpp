@@ -92,6 +92,10 @@ class task_promise<void> final : public task_promise_base<void> {
 /// a flat stack at every optimisation level. Destroying a task destroys its frame.
 template <class T>
 class [[nodiscard]] task {
+  static_assert(!std::is_volatile_v<std::remove_reference_t<T>> || std::is_reference_v<T>,
+                "dualiter: task<volatile T> is not supported: a volatile result cannot be "
+                "returned by value. Fix: use task<T>, or task<volatile T&> for a reference");
+
  public:
   using promise_type = detail::task_promise<T>;
   using value_type = T;
@@ -125,7 +129,12 @@ class [[nodiscard]] task {
     }
 
     decltype(auto) await_resume() const {
-      if (!handle) throw detail::no_result();
+      if (!handle) [[unlikely]] {
+        throw detail::no_result(
+            "dualiter: no result: this task owns no coroutine, it was default-constructed or "
+            "moved from (gather(t, std::move(t)) moves t before the other branch awaits it). "
+            "Fix: await the task that owns the coroutine");
+      }
       auto& result = handle.promise().result;
       if (result.taken()) [[unlikely]] {
         throw already_awaited(

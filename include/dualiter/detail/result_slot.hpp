@@ -15,6 +15,7 @@ namespace dualiter::detail {
 /// Thrown when a result is read before anything was stored: awaiting a moved-from task, say.
 struct no_result : std::logic_error {
   no_result() : std::logic_error("dualiter: no result: the coroutine did not run to completion") {}
+  explicit no_result(const char* what) : std::logic_error(what) {}
 };
 
 template <class T>
@@ -27,9 +28,7 @@ class result_slot {
 
   template <class U>
   void set_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
-    // Through const volatile void*: T may be const (task<const std::string>).
-    ::new (const_cast<void*>(static_cast<const volatile void*>(std::addressof(value_))))
-        T(static_cast<U&&>(value));
+    ::new (static_cast<void*>(std::addressof(value_))) stored(static_cast<U&&>(value));
     state_ = state::value;
   }
   void set_exception(std::exception_ptr e) noexcept {
@@ -50,8 +49,9 @@ class result_slot {
     check();
     return value_;
   }
-  /// Moves the value out; afterwards taken() is true and get() throws no_result.
-  T get() && {
+  /// Moves the value out; afterwards taken() is true and get() throws no_result. The value is
+  /// the caller's now, so a const T comes out as a plain one.
+  std::remove_const_t<T> get() && {
     check();
     state_ = state::taken;
     return std::move(value_);
@@ -70,7 +70,7 @@ class result_slot {
     switch (state_) {
       case state::value:
       case state::taken:
-        value_.~T();
+        value_.~stored();
         break;
       case state::exception:
         exception_.~exception_ptr();
@@ -81,8 +81,11 @@ class result_slot {
     state_ = state::empty;
   }
 
+  // Stored without const (task<const T>), so that the rvalue path can move it out; handed out
+  // as T& (so const) everywhere else.
+  using stored = std::remove_const_t<T>;
   union {
-    T value_;
+    stored value_;
     std::exception_ptr exception_;
   };
   state state_ = state::empty;
