@@ -59,6 +59,42 @@ concept is_async_iterable = AsyncIterable<T>;
 
 }  // namespace protocol
 
+namespace detail {
+
+/// What an entry point returns once one of its static_asserts has failed: a stand-in that can
+/// be used the way the real result would be (awaited, iterated both ways, converted to the
+/// element or result type the caller expects), so that the assertion stays the only error
+/// instead of being followed by `invalid use of void expression` and the like. Its functions
+/// are never defined: a program that names it has already failed to compile.
+struct after_error {
+  template <class T>
+  operator T&() const noexcept;
+  explicit operator bool() const noexcept;
+  after_error& operator*() const noexcept;
+  after_error* begin() const noexcept;
+  after_error* end() const noexcept;
+  after_error aiter() const noexcept;
+  after_error anext() const noexcept;
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  after_error& await_resume() const noexcept;
+};
+
+/// An awaitable of T, for entry points whose result type is known even after the error.
+template <class T>
+struct awaitable_after_error {
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  T await_resume() const noexcept;
+};
+
+/// The value an entry point returns after its assertion failed. Declared only (see
+/// after_error); std::declval would not do, its own static_assert would be a second error.
+template <class T = after_error>
+T result_after_error() noexcept;
+
+}  // namespace detail
+
 /// Stops compilation with "dualiter: not async iterable: <what is missing>. Fix: <how>" unless
 /// T models AsyncIterable. Call it first thing in a template that needs an async iterable, and
 /// guard the rest with `if constexpr (AsyncIterable<T>)`.

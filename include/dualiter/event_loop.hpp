@@ -322,6 +322,8 @@ decltype(auto) event_loop::run(A&& awaitable) {
       run_until([&] { driver.start(); }, [&] { return state.done; });
     }
     return detail::take_result(state.result);
+  } else {
+    return detail::result_after_error();  // keeps the assertion the only error
   }
 }
 
@@ -496,6 +498,18 @@ gather_child run_gathered(gather_join&, std::remove_reference_t<A>& awaitable,
 template <class R>
 using gathered_t = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
 
+template <class A, bool = Awaitable<A>>
+struct gathered_or_after_error {
+  using type = after_error;
+};
+template <class A>
+struct gathered_or_after_error<A, true> {
+  using type = gathered_t<kept_result_t<await_result_t<A>>>;
+};
+/// What gather gives for A when some argument was not awaitable (the error is reported once).
+template <class A>
+using gathered_or_after_error_t = typename gathered_or_after_error<A>::type;
+
 template <class... A>
 class gather_awaiter {
   template <class X>
@@ -640,7 +654,9 @@ auto gather(A&&... awaitables) {
   if constexpr ((Awaitable<A> && ...)) {
     return detail::gather_operation<A...>(std::tuple<A...>(static_cast<A&&>(awaitables)...));
   } else {
-    return std::suspend_never{};  // keeps the assertion the only error
+    // Keeps the assertion the only error, also where the results are unpacked.
+    return detail::result_after_error<
+        detail::awaitable_after_error<std::tuple<detail::gathered_or_after_error_t<A>...>>>();
   }
 }
 
@@ -652,7 +668,7 @@ auto gather_all(std::vector<A> awaitables) {
   if constexpr (Awaitable<A>) {
     return detail::gather_all_operation<A>(std::move(awaitables));
   } else {
-    return std::suspend_never{};
+    return detail::result_after_error();
   }
 }
 
