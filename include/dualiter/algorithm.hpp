@@ -2,6 +2,8 @@
 #ifndef DUALITER_ALGORITHM_HPP
 #define DUALITER_ALGORITHM_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <functional>
 #include <type_traits>
 #include <utility>

@@ -11,6 +11,8 @@
 #ifndef DUALITER_CONCEPTS_HPP
 #define DUALITER_CONCEPTS_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <concepts>
 #include <coroutine>
 #include <iterator>

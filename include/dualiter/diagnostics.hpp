@@ -14,6 +14,8 @@
 #ifndef DUALITER_DIAGNOSTICS_HPP
 #define DUALITER_DIAGNOSTICS_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <dualiter/concepts.hpp>
 
 namespace dualiter {

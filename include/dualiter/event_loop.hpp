@@ -12,6 +12,8 @@
 #ifndef DUALITER_EVENT_LOOP_HPP
 #define DUALITER_EVENT_LOOP_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <array>
 #include <atomic>
 #include <chrono>

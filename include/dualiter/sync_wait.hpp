@@ -2,6 +2,8 @@
 #ifndef DUALITER_SYNC_WAIT_HPP
 #define DUALITER_SYNC_WAIT_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <condition_variable>
 #include <mutex>
 #include <type_traits>
