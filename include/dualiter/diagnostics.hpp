@@ -20,47 +20,6 @@
 
 namespace dualiter {
 
-/// The protocol, one requirement at a time. These names are what Clang prints in its notes
-/// ("because 'X' does not satisfy 'has_aiter'"), so they read as the reason.
-namespace protocol {
-
-template <class T>
-concept has_aiter = requires(std::remove_reference_t<T>& r) {
-  dualiter::aiter(r);
-};
-
-template <class T>
-using iterator_of = decltype(dualiter::aiter(std::declval<std::remove_reference_t<T>&>()));
-
-template <class T>
-concept aiter_result_is_movable = std::move_constructible<iterator_of<T>>;
-
-template <class T>
-concept aiter_result_has_anext = requires(iterator_of<T>& it) {
-  dualiter::anext(it);
-};
-
-template <class T>
-concept anext_is_awaitable = Awaitable<anext_awaitable_t<iterator_of<T>>>;
-
-template <class T>
-concept anext_result_is_optional_like =
-    OptionalLike<await_result_t<anext_awaitable_t<iterator_of<T>>>>;
-
-template <class T>
-concept sync_and_async_value_types_match = detail::same_value_both_ways<T>;
-
-template <class T>
-concept is_awaitable = Awaitable<T>;
-
-template <class T>
-concept is_sync_iterable = SyncIterable<T>;
-
-template <class T>
-concept is_async_iterable = AsyncIterable<T>;
-
-}  // namespace protocol
-
 namespace detail {
 
 /// What an entry point returns once one of its static_asserts has failed: a stand-in that can
