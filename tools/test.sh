@@ -39,8 +39,8 @@ for config in "${configs[@]}"; do
     gcc-release|clang-release)
       compiler=$([ "$config" = gcc-release ] && echo g++ || echo clang++)
       options+=(--buildtype=release)
-      # The compile-fail cases and consumer builds do not depend on optimisation.
-      suites=(--no-suite compile_fail --no-suite consumer) ;;
+      # The compile-fail cases, consumer builds and README blocks do not depend on optimisation.
+      suites=(--no-suite compile_fail --no-suite consumer --no-suite readme) ;;
     gcc-asan|clang-asan)
       flags="-fno-sanitize-recover=undefined -fno-omit-frame-pointer"
       if [ "$config" = gcc-asan ]; then
@@ -52,9 +52,9 @@ for config in "${configs[@]}"; do
         flags="$flags -fno-sanitize=function"
       fi
       options+=(-Db_sanitize=address,undefined -Db_lundef=false "-Dcpp_args=$flags")
-      # Compile-fail cases only run the front end, and the consumer builds are not
-      # instrumented: sanitizers change nothing in either.
-      suites=(--no-suite compile_fail --no-suite consumer) ;;
+      # Compile-fail cases only run the front end, and the consumer and README builds are not
+      # instrumented: sanitizers change nothing in them.
+      suites=(--no-suite compile_fail --no-suite consumer --no-suite readme) ;;
     *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, clang19, gcc-asan," \
             "clang-asan, gcc-release, clang-release, gcc-tsan)" >&2
        exit 2 ;;
