@@ -7,10 +7,13 @@
 // got generator`. The offending type appears in the compiler's instantiation note (GCC:
 // `[with T = ...]`) and in the failed condition (Clang: `requirement 'has_aiter<...>'`).
 //
-// Each check runs only when the previous one passed (`if constexpr` chain), so one misuse gives
-// one error, not a cascade. The functions return `auto` (deduced void) on purpose: a call to a
-// function with a deduced return type is instantiated at once, so GCC reports the assertion
-// before any error the caller's later code causes, instead of at the end of the file.
+// The parts checked are the named requirements in namespace protocol (concepts.hpp), of which
+// the concepts are made. Each check runs only when the previous one passed (`if constexpr`
+// chain), and an entry point whose check failed returns detail::after_error instead of its
+// result, so one misuse gives one error, not a cascade. The functions return `auto` (deduced
+// void) on purpose: a call to a function with a deduced return type is instantiated at once, so
+// GCC reports the assertion before any error the caller's later code causes, instead of at the
+// end of the file.
 #ifndef DUALITER_DIAGNOSTICS_HPP
 #define DUALITER_DIAGNOSTICS_HPP
 
