@@ -16,7 +16,14 @@
 #include <unordered_map>
 #include <vector>
 
-#include <boost/hana.hpp>
+// Hana piece by piece: the whole <boost/hana.hpp> brings traits.hpp, which Boost 1.74 wrote
+// with std::is_literal_type and std::result_of, gone from C++20 in libc++.
+#include <boost/hana/equal.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/integral_constant.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
 #include <gtest/gtest.h>
 
 #include <dualiter/concepts.hpp>

@@ -3,6 +3,7 @@
 // here is checked while compiling: the file is built, not run (tests/meson.build).
 #include <coroutine>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include <dualiter/adapters.hpp>
@@ -49,6 +50,33 @@ static_assert(!protocol::is_awaitable<int> && protocol::is_awaitable<dualiter::t
 
 using dual_vector = decltype(dualiter::dual(std::declval<std::vector<int>&>()));
 static_assert(protocol::sync_and_async_value_types_match<dual_vector>);
+
+// Made of the protocol's named parts, the concepts still order by subsumption.
+template <class R>
+constexpr int most_specific() {
+  return 0;
+}
+template <dualiter::AsyncIterable R>
+constexpr int most_specific() {
+  return 1;
+}
+template <dualiter::DualIterable R>
+constexpr int most_specific() {
+  return 2;
+}
+static_assert(most_specific<dual_vector>() == 2);
+static_assert(most_specific<dualiter::async_generator<int>>() == 1);
+static_assert(most_specific<std::vector<int>>() == 0);
+
+// What an entry point returns after its assertion failed must fit wherever the real result
+// would go, or the caller's next line adds a second error: awaited, iterated either way, its
+// elements and results converted to what the caller wanted.
+using after_error = dualiter::detail::after_error;
+static_assert(dualiter::Awaitable<after_error>);
+static_assert(dualiter::DualIterable<after_error>);
+static_assert(std::is_convertible_v<after_error, int> &&
+              std::is_convertible_v<after_error, const std::vector<int>&>);
+static_assert(dualiter::Awaitable<dualiter::detail::awaitable_after_error<std::vector<int>>>);
 
 // The asserts compile silently for every model dualiter ships: each is a constant expression,
 // and a false positive would stop this file from compiling.

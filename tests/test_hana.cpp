@@ -1,6 +1,16 @@
 #include <vector>
 
-#include <boost/hana.hpp>
+// Hana piece by piece: the whole <boost/hana.hpp> brings traits.hpp, which Boost 1.74 wrote
+// with std::is_literal_type and std::result_of, gone from C++20 in libc++.
+#include <boost/hana/count_if.hpp>
+#include <boost/hana/equal.hpp>
+#include <boost/hana/filter.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/partition.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
 #include <gtest/gtest.h>
 
 #include <dualiter/adapters.hpp>

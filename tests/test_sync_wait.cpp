@@ -39,12 +39,14 @@ class threads {
   threads& operator=(const threads&) = delete;
   // A worker may still be inside start() (its emplace_back) when the awaited chain completes
   // on the thread it just started; taking the lock waits for it before the threads are joined.
+  // std::thread, not std::jthread: libc++ 19 has jthread only with -fexperimental-library.
   ~threads() {
-    std::deque<std::jthread> finishing;
+    std::deque<std::thread> finishing;
     {
       std::lock_guard lock(mutex_);
       finishing.swap(workers_);
     }
+    for (std::thread& t : finishing) t.join();
   }
 
   void start(std::coroutine_handle<> h, std::thread::id* resumed_on) {
@@ -58,7 +60,7 @@ class threads {
 
  private:
   std::mutex mutex_;
-  std::deque<std::jthread> workers_;
+  std::deque<std::thread> workers_;
 };
 
 // Suspends, and is resumed by a new thread.

@@ -72,7 +72,9 @@ def main():
 
     print(f"dualiter sync vs async, N = {args.items}, median of {args.repetitions}, "
           f"{context.get('num_cpus')} CPUs at {context.get('mhz_per_cpu')} MHz, "
-          f"{context.get('library_build_type', '?')} Google Benchmark")
+          f"dualiter's benchmark binary built {context.get('dualiter_optimization', '?')} "
+          f"(Google Benchmark's own library is Debian's "
+          f"{context.get('library_build_type', '?')} build; it only does the timing)")
     header = "| case | ns/item | × generator | target | allocs/item |"
     rule = "|---|---:|---:|---:|---:|"
     if python:

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Counts test cases in a Meson testlog.json: GoogleTest cases and TAP subtests one by one,
-any other test as one. A test that failed without a failed case (a crash) counts as one failure.
+"""Counts test cases in a Meson testlog.json: GoogleTest cases and TAP subtests one by one
+(skipped ones not at all), any other test as one. A test that failed without a failed case (a crash) counts as one failure.
 
   count_tests.py build/gcc/meson-logs/testlog.json   ->  "N passed, N failed"
   count_tests.py --total "gcc: 3 passed, 0 failed" "clang: build failed" ...  -> the sum
@@ -11,7 +11,7 @@ import sys
 
 GTEST_OK = re.compile(r"^\[       OK \] ", re.M)
 GTEST_FAILED = re.compile(r"^\[  FAILED  \] .*\(\d+ ms\)$", re.M)
-TAP_OK = re.compile(r"^ok \d+", re.M)
+TAP_OK = re.compile(r"^ok \d+(?!.*# SKIP)", re.M)  # a skipped subtest is no pass
 TAP_NOT_OK = re.compile(r"^not ok \d+", re.M)
 SUMMARY = re.compile(r"(\d+) passed, (\d+) failed")
 

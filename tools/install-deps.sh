@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Installs what building and testing dualiter needs on Debian 12, when it is missing.
 set -eu
-packages=(meson ninja-build g++ clang libclang-rt-14-dev python3 pkg-config
-          libgtest-dev libbenchmark-dev libboost-dev)
+# clang-19 with libc++ is the third toolchain; googletest is GoogleTest's sources, compiled by the
+# tests under libc++ (the libgtest package is built against libstdc++); git fetches the wrap
+# file the consumer test checks.
+packages=(meson ninja-build g++ clang libclang-rt-14-dev clang-19 libc++-19-dev libc++abi-19-dev
+          python3 pkg-config git libgtest-dev googletest libbenchmark-dev libboost-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

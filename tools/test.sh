@@ -4,8 +4,10 @@
 #   tools/test.sh                 all configurations
 #   tools/test.sh gcc clang-asan  just these
 #
-# Configurations: gcc, clang (debug, -O0: where GCC's symmetric transfer is no tail call, so
-# the stack-depth tests mean most), gcc-asan, clang-asan (AddressSanitizer+UBSan), gcc-release,
+# Configurations: gcc, clang (GCC 12 and Clang 14 with libstdc++; debug, -O0: where GCC's
+# symmetric transfer is no tail call, so the stack-depth tests mean most), clang19 (Clang 19 with
+# libc++ 19, debug: the whole suite but the benchmark smoke run, as Debian's Google Benchmark
+# does not link with libc++), gcc-asan, clang-asan (AddressSanitizer+UBSan), gcc-release,
 # clang-release (-O3, where the optimisers rework coroutine frames), gcc-tsan (ThreadSanitizer
 # on the suites whose coroutines hop threads).
 set -u
@@ -13,7 +15,7 @@ cd "$(dirname "$0")/.."
 bash tools/install-deps.sh || exit 1
 
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(gcc clang gcc-asan clang-asan gcc-release clang-release gcc-tsan)
+[ ${#configs[@]} -eq 0 ] && configs=(gcc clang clang19 gcc-asan clang-asan gcc-release clang-release gcc-tsan)
 
 status=0
 summaries=()
@@ -24,6 +26,11 @@ for config in "${configs[@]}"; do
   case "$config" in
     gcc) compiler=g++ ;;
     clang) compiler=clang++ ;;
+    clang19)
+      compiler="clang++-19 -stdlib=libc++"
+      # GoogleTest is compiled from its sources here (tests/meson.build); Google Benchmark
+      # from Debian is built against libstdc++ and cannot be linked.
+      options=(-Dbench=disabled) ;;
     gcc-tsan)
       compiler=g++
       options+=(-Db_sanitize=thread -Db_lundef=false)
@@ -32,8 +39,8 @@ for config in "${configs[@]}"; do
     gcc-release|clang-release)
       compiler=$([ "$config" = gcc-release ] && echo g++ || echo clang++)
       options+=(--buildtype=release)
-      # The compile-fail cases and consumer builds do not depend on optimisation.
-      suites=(--no-suite compile_fail --no-suite consumer) ;;
+      # The compile-fail cases, consumer builds and README blocks do not depend on optimisation.
+      suites=(--no-suite compile_fail --no-suite consumer --no-suite readme) ;;
     gcc-asan|clang-asan)
       flags="-fno-sanitize-recover=undefined -fno-omit-frame-pointer"
       if [ "$config" = gcc-asan ]; then
@@ -45,11 +52,11 @@ for config in "${configs[@]}"; do
         flags="$flags -fno-sanitize=function"
       fi
       options+=(-Db_sanitize=address,undefined -Db_lundef=false "-Dcpp_args=$flags")
-      # Compile-fail cases only run the front end, and the consumer builds are not
-      # instrumented: sanitizers change nothing in either.
-      suites=(--no-suite compile_fail --no-suite consumer) ;;
-    *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, gcc-asan, clang-asan," \
-            "gcc-release, clang-release, gcc-tsan)" >&2
+      # Compile-fail cases only run the front end, and the consumer and README builds are not
+      # instrumented: sanitizers change nothing in them.
+      suites=(--no-suite compile_fail --no-suite consumer --no-suite readme) ;;
+    *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, clang19, gcc-asan," \
+            "clang-asan, gcc-release, clang-release, gcc-tsan)" >&2
        exit 2 ;;
   esac
   echo "=== $config: $compiler ${options[*]}"
@@ -57,7 +64,7 @@ for config in "${configs[@]}"; do
     meson configure "$dir" "${options[@]}" >/dev/null
   else
     rm -rf "$dir"
-    CXX=$compiler meson setup "$dir" "${options[@]}" >/dev/null
+    CXX="$compiler" meson setup "$dir" "${options[@]}" >/dev/null
   fi || { status=1; summaries+=("$config: configure failed"); continue; }
   if ! meson compile -C "$dir"; then
     status=1; summaries+=("$config: build failed"); continue

@@ -3,6 +3,8 @@
 #ifndef DUALITER_ADAPTERS_HPP
 #define DUALITER_ADAPTERS_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <coroutine>
 #include <exception>
 #include <iterator>
@@ -277,7 +279,11 @@ inline constexpr bool enable_borrowed_async_iterable<detail::dual_view<T&>> = tr
 template <class R>
 auto as_async(R&& r) {
   assert_sync_iterable<R>();
-  if constexpr (SyncIterable<R>) return detail::as_async_view<R>(static_cast<R&&>(r));
+  if constexpr (SyncIterable<R>) {
+    return detail::as_async_view<R>(static_cast<R&&>(r));
+  } else {
+    return detail::result_after_error();  // keeps the assertion the only error
+  }
 }
 
 /// Any AsyncIterable consumed by a plain for loop: each element is awaited to completion on a
@@ -287,7 +293,11 @@ auto as_async(R&& r) {
 template <class R>
 auto as_sync(R&& r) {
   assert_async_iterable<R>();
-  if constexpr (AsyncIterable<R>) return detail::as_sync_view<R>(static_cast<R&&>(r));
+  if constexpr (AsyncIterable<R>) {
+    return detail::as_sync_view<R>(static_cast<R&&>(r));
+  } else {
+    return detail::result_after_error();  // keeps the assertion the only error
+  }
 }
 
 /// A SyncIterable that models DualIterable: the same elements through begin/end and through
@@ -295,7 +305,11 @@ auto as_sync(R&& r) {
 template <class R>
 auto dual(R&& r) {
   assert_sync_iterable<R>();
-  if constexpr (SyncIterable<R>) return detail::dual_view<R>(static_cast<R&&>(r));
+  if constexpr (SyncIterable<R>) {
+    return detail::dual_view<R>(static_cast<R&&>(r));
+  } else {
+    return detail::result_after_error();  // keeps the assertion the only error
+  }
 }
 
 }  // namespace dualiter

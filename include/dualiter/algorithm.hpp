@@ -2,6 +2,8 @@
 #ifndef DUALITER_ALGORITHM_HPP
 #define DUALITER_ALGORITHM_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <functional>
 #include <type_traits>
 #include <utility>
@@ -42,6 +44,22 @@ task<std::vector<async_value_t<Source>>> to_vector_impl(Source source) {
 
 }  // namespace detail
 
+namespace detail {
+
+// A template of its own so that the element type is in the error: GCC names it in the
+// instantiation note (`[with ...; Element = std::string&&]`), Clang in the failed requirement.
+template <class F, class Element>
+constexpr bool assert_callable_with_element() {
+  static_assert(std::is_invocable_v<F&, Element>,
+                "dualiter: for_each: f cannot be called with the elements of r, whose type is "
+                "Element = async_reference_t<R> (T&& for an async_generator<T>, as in "
+                "std::generator). Fix: let f take the element by value, by const& or by &&; a "
+                "non-const & cannot bind to it");
+  return std::is_invocable_v<F&, Element>;
+}
+
+}  // namespace detail
+
 /// A task that pulls every element of `r` and calls `f(element)`; when f returns an Awaitable
 /// (a task, say), it is awaited before the next element. Python:
 /// `async for x in r: await f(x)`. An rvalue `r` is moved into the task at the call, so the
@@ -49,10 +67,11 @@ task<std::vector<async_value_t<Source>>> to_vector_impl(Source source) {
 template <class R, class F>
 auto for_each(R&& r, F f) {
   assert_async_iterable<R>();
-  if constexpr (AsyncIterable<R>) {
-    static_assert(std::is_invocable_v<F&, async_reference_t<R>>,
-                  "dualiter: for_each: f cannot be called with the elements of r. Fix: make f "
-                  "take async_reference_t<R> (or a type it converts to)");
+  if constexpr (!AsyncIterable<R>) {
+    return detail::result_after_error<task<>>();  // keeps the assertion the only error
+  } else if constexpr (!detail::assert_callable_with_element<F, async_reference_t<R>>()) {
+    return detail::result_after_error<task<>>();
+  } else {
     return detail::for_each_impl<R>(static_cast<R&&>(r), std::move(f));
   }
 }
@@ -62,7 +81,14 @@ auto for_each(R&& r, F f) {
 template <class R>
 auto to_vector(R&& r) {
   assert_async_iterable<R>();
-  if constexpr (AsyncIterable<R>) return detail::to_vector_impl<R>(static_cast<R&&>(r));
+  if constexpr (AsyncIterable<R>) {
+    return detail::to_vector_impl<R>(static_cast<R&&>(r));
+  } else if constexpr (SyncIterable<R>) {
+    // The vector the caller most likely meant, so that code using it adds no error.
+    return detail::result_after_error<task<std::vector<sync_value_t<R>>>>();
+  } else {
+    return detail::result_after_error<task<std::vector<detail::after_error>>>();
+  }
 }
 
 }  // namespace dualiter

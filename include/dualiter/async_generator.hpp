@@ -3,6 +3,8 @@
 #ifndef DUALITER_ASYNC_GENERATOR_HPP
 #define DUALITER_ASYNC_GENERATOR_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <coroutine>
 #include <exception>
 #include <memory>

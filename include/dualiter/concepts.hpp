@@ -11,6 +11,8 @@
 #ifndef DUALITER_CONCEPTS_HPP
 #define DUALITER_CONCEPTS_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <concepts>
 #include <coroutine>
 #include <iterator>
@@ -205,6 +207,64 @@ inline constexpr detail::anext_cpo::fn anext{};
 template <class I>
 using anext_awaitable_t = decltype(dualiter::anext(std::declval<I&>()));
 
+/// The protocol, one requirement at a time. The concepts below are conjunctions of these, so when
+/// a plain constraint (`template <dualiter::AsyncIterable R>`) rejects a type, the compilers'
+/// notes name the missing part: GCC's `required for the satisfaction of 'has_aiter<R>'`, Clang's
+/// `because 'std::vector<int>' does not satisfy 'has_aiter'`. Each is meant to be asked only
+/// once the ones before it hold, as the concepts and the assert_* functions do.
+namespace protocol {
+
+/// An async iterator: movable. Python: `__anext__` lives on an object that can be passed on.
+template <class I>
+concept iterator_is_movable = std::move_constructible<I>;
+
+/// An async iterator: `dualiter::anext(i)` (member it.anext() or ADL anext(it)) can be called.
+template <class I>
+concept iterator_has_anext = requires(I& i) {
+  dualiter::anext(i);
+};
+
+/// An async iterator: what anext returns can be co_awaited.
+template <class I>
+concept iterator_anext_is_awaitable = Awaitable<anext_awaitable_t<I>>;
+
+/// An async iterator: `co_await anext(it)` gives an optional-like result, empty at the end.
+template <class I>
+concept iterator_anext_result_is_optional_like = OptionalLike<await_result_t<anext_awaitable_t<I>>>;
+
+/// An async iterable: `dualiter::aiter(r)` (member r.aiter() or ADL aiter(r)) can be called on an
+/// lvalue. Python: the object has `__aiter__`.
+template <class T>
+concept has_aiter = requires(std::remove_reference_t<T>& r) {
+  dualiter::aiter(r);
+};
+
+/// The async iterator aiter gives for an lvalue of T.
+template <class T>
+using iterator_of = decltype(dualiter::aiter(std::declval<std::remove_reference_t<T>&>()));
+
+/// An async iterable: the iterator aiter returns can be moved.
+template <class T>
+concept aiter_result_is_movable = iterator_is_movable<iterator_of<T>>;
+
+/// An async iterable: the iterator aiter returns has anext. Python: `__anext__`.
+template <class T>
+concept aiter_result_has_anext = iterator_has_anext<iterator_of<T>>;
+
+/// An async iterable: its iterator's anext returns an awaitable.
+template <class T>
+concept anext_is_awaitable = iterator_anext_is_awaitable<iterator_of<T>>;
+
+/// An async iterable: awaiting its iterator's anext gives an optional-like result.
+template <class T>
+concept anext_result_is_optional_like = iterator_anext_result_is_optional_like<iterator_of<T>>;
+
+/// Awaitable<T>, under a name that reads as the reason in Clang's notes.
+template <class T>
+concept is_awaitable = Awaitable<T>;
+
+}  // namespace protocol
+
 /// Async iterator: the object aiter returns. Python: an object with `__anext__`.
 ///
 /// Requires: `dualiter::anext(i)` on an lvalue i is Awaitable, and its await result is
@@ -212,9 +272,8 @@ using anext_awaitable_t = decltype(dualiter::anext(std::declval<I&>()));
 /// Laws: once a result is empty, every later one is empty too; one anext at a time.
 /// Models: what aiter returns for async_generator, as_async and dual; async_generator itself.
 template <class I>
-concept AsyncIterator = std::move_constructible<I> && requires(I& i) {
-  dualiter::anext(i);
-} && Awaitable<anext_awaitable_t<I>> && OptionalLike<await_result_t<anext_awaitable_t<I>>>;
+concept AsyncIterator = protocol::iterator_is_movable<I> && protocol::iterator_has_anext<I> &&
+    protocol::iterator_anext_is_awaitable<I> && protocol::iterator_anext_result_is_optional_like<I>;
 
 /// Python's `for`: an object with `__iter__`. Exactly std::ranges::input_range.
 /// Models: every standard container, arrays, string_view, generator<T>, as_sync(r), dual(r).
@@ -224,14 +283,13 @@ concept SyncIterable = std::ranges::input_range<R>;
 /// Python's `async for`: an object with `__aiter__`.
 ///
 /// Requires: `dualiter::aiter(r)` on an lvalue r of R (cv-qualifiers as written) returns an
-/// AsyncIterator.
+/// AsyncIterator: the parts in namespace protocol, in order.
 /// Laws: the iterator is valid while r lives; after the end anext stays empty.
 /// Models: async_generator<T>, as_async(r), dual(r). Not: standard containers, generator<T>.
 template <class R>
-concept AsyncIterable = requires(std::remove_reference_t<R>& r) {
-  dualiter::aiter(r);
-}
-&&AsyncIterator<decltype(dualiter::aiter(std::declval<std::remove_reference_t<R>&>()))>;
+concept AsyncIterable = protocol::has_aiter<R> && protocol::aiter_result_is_movable<R> &&
+    protocol::aiter_result_has_anext<R> && protocol::anext_is_awaitable<R> &&
+    protocol::anext_result_is_optional_like<R>;
 
 /// Type of the async iterator aiter gives for an lvalue of R.
 template <AsyncIterable R>
@@ -258,10 +316,21 @@ using sync_value_t = std::ranges::range_value_t<R>;
 template <SyncIterable R>
 using sync_reference_t = std::ranges::range_reference_t<R>;
 
-namespace detail {
-template <class R>
-concept same_value_both_ways = std::same_as<sync_value_t<R>, async_value_t<R>>;
-}
+namespace protocol {
+
+/// SyncIterable<T>, under a name that reads as the reason in Clang's notes.
+template <class T>
+concept is_sync_iterable = SyncIterable<T>;
+
+/// AsyncIterable<T>, under a name that reads as the reason in Clang's notes.
+template <class T>
+concept is_async_iterable = AsyncIterable<T>;
+
+/// A dual iterable: both sides give the same value type.
+template <class T>
+concept sync_and_async_value_types_match = std::same_as<sync_value_t<T>, async_value_t<T>>;
+
+}  // namespace protocol
 
 /// Both protocols, with the same value type on both sides. Python: an object with `__iter__`
 /// and `__aiter__`.
@@ -271,7 +340,8 @@ concept same_value_both_ways = std::same_as<sync_value_t<R>, async_value_t<R>>;
 /// Models: dual(r); any class with begin/end and aiter over the same elements.
 /// Subsumes SyncIterable and AsyncIterable, so overloads on the three pick this one.
 template <class R>
-concept DualIterable = SyncIterable<R> && AsyncIterable<R> && detail::same_value_both_ways<R>;
+concept DualIterable =
+    SyncIterable<R> && AsyncIterable<R> && protocol::sync_and_async_value_types_match<R>;
 
 }  // namespace dualiter
 

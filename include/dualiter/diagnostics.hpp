@@ -7,58 +7,57 @@
 // got generator`. The offending type appears in the compiler's instantiation note (GCC:
 // `[with T = ...]`) and in the failed condition (Clang: `requirement 'has_aiter<...>'`).
 //
-// Each check runs only when the previous one passed (`if constexpr` chain), so one misuse gives
-// one error, not a cascade. Compiler workaround (GCC 12): the functions return `auto` (deduced
-// void) on purpose: a call to a
-// function with a deduced return type is instantiated at once, so GCC reports the assertion
-// before any error the caller's later code causes, instead of at the end of the file.
+// The parts checked are the named requirements in namespace protocol (concepts.hpp), of which
+// the concepts are made. Each check runs only when the previous one passed (`if constexpr`
+// chain), and an entry point whose check failed returns detail::after_error instead of its
+// result, so one misuse gives one error, not a cascade. Compiler workaround (GCC 12): the
+// functions return `auto` (deduced void) on purpose: a call to a function with a deduced return
+// type is instantiated at once, so GCC reports the assertion before any error the caller's later
+// code causes, instead of at the end of the file.
 #ifndef DUALITER_DIAGNOSTICS_HPP
 #define DUALITER_DIAGNOSTICS_HPP
+
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
 
 #include <dualiter/concepts.hpp>
 
 namespace dualiter {
 
-/// The protocol, one requirement at a time. These names are what Clang prints in its notes
-/// ("because 'X' does not satisfy 'has_aiter'"), so they read as the reason.
-namespace protocol {
+namespace detail {
 
-template <class T>
-concept has_aiter = requires(std::remove_reference_t<T>& r) {
-  dualiter::aiter(r);
+/// What an entry point returns once one of its static_asserts has failed: a stand-in that can
+/// be used the way the real result would be (awaited, iterated both ways, converted to the
+/// element or result type the caller expects), so that the assertion stays the only error
+/// instead of being followed by `invalid use of void expression` and the like. Its functions
+/// are never defined: a program that names it has already failed to compile.
+struct after_error {
+  template <class T>
+  operator T&() const noexcept;
+  explicit operator bool() const noexcept;
+  after_error& operator*() const noexcept;
+  after_error* begin() const noexcept;
+  after_error* end() const noexcept;
+  after_error aiter() const noexcept;
+  after_error anext() const noexcept;
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  after_error& await_resume() const noexcept;
 };
 
+/// An awaitable of T, for entry points whose result type is known even after the error.
 template <class T>
-using iterator_of = decltype(dualiter::aiter(std::declval<std::remove_reference_t<T>&>()));
-
-template <class T>
-concept aiter_result_is_movable = std::move_constructible<iterator_of<T>>;
-
-template <class T>
-concept aiter_result_has_anext = requires(iterator_of<T>& it) {
-  dualiter::anext(it);
+struct awaitable_after_error {
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  T await_resume() const noexcept;
 };
 
-template <class T>
-concept anext_is_awaitable = Awaitable<anext_awaitable_t<iterator_of<T>>>;
+/// The value an entry point returns after its assertion failed. Declared only (see
+/// after_error); std::declval would not do, its own static_assert would be a second error.
+template <class T = after_error>
+T result_after_error() noexcept;
 
-template <class T>
-concept anext_result_is_optional_like =
-    OptionalLike<await_result_t<anext_awaitable_t<iterator_of<T>>>>;
-
-template <class T>
-concept sync_and_async_value_types_match = detail::same_value_both_ways<T>;
-
-template <class T>
-concept is_awaitable = Awaitable<T>;
-
-template <class T>
-concept is_sync_iterable = SyncIterable<T>;
-
-template <class T>
-concept is_async_iterable = AsyncIterable<T>;
-
-}  // namespace protocol
+}  // namespace detail
 
 /// Stops compilation with "dualiter: not async iterable: <what is missing>. Fix: <how>" unless
 /// T models AsyncIterable. Call it first thing in a template that needs an async iterable, and

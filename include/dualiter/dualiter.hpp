@@ -2,6 +2,8 @@
 #ifndef DUALITER_DUALITER_HPP
 #define DUALITER_DUALITER_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <dualiter/adapters.hpp>
 #include <dualiter/algorithm.hpp>
 #include <dualiter/async_generator.hpp>

@@ -11,6 +11,8 @@
 #ifndef DUALITER_EVENT_LOOP_HPP
 #define DUALITER_EVENT_LOOP_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -177,6 +179,8 @@ decltype(auto) event_loop::run(A&& awaitable) {
       run_until([&] { driver.start(); }, [&] { return state.done; });
     }
     return detail::take_result(state.result);
+  } else {
+    return detail::result_after_error();  // keeps the assertion the only error
   }
 }
 

@@ -9,6 +9,8 @@
 #ifndef DUALITER_GATHER_HPP
 #define DUALITER_GATHER_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
@@ -65,6 +67,18 @@ class gather_join {
   std::coroutine_handle<> waiting_;
   std::exception_ptr first_error_;
 };
+
+template <class A, bool = Awaitable<A>>
+struct gathered_or_after_error {
+  using type = after_error;
+};
+template <class A>
+struct gathered_or_after_error<A, true> {
+  using type = void_as_monostate_t<await_result_t<A>>;
+};
+/// What gather gives for A when some argument was not awaitable (the error is reported once).
+template <class A>
+using gathered_or_after_error_t = typename gathered_or_after_error<A>::type;
 
 /// One branch: the driver's owner, with the slot its result goes to.
 template <class R>
@@ -215,7 +229,9 @@ auto gather(A&&... awaitables) {
     return detail::gather_operation<detail::gather_awaiter<A...>, std::tuple<A...>>(
         std::tuple<A...>(static_cast<A&&>(awaitables)...));
   } else {
-    return std::suspend_never{};  // keeps the assertion the only error
+    // Keeps the assertion the only error, also where the results are unpacked.
+    return detail::result_after_error<
+        detail::awaitable_after_error<std::tuple<detail::gathered_or_after_error_t<A>...>>>();
   }
 }
 
@@ -228,7 +244,7 @@ auto gather_all(std::vector<A> awaitables) {
     return detail::gather_operation<detail::gather_all_awaiter<A>, std::vector<A>>(
         std::move(awaitables));
   } else {
-    return std::suspend_never{};
+    return detail::result_after_error();  // keeps the assertion the only error
   }
 }
 

@@ -2,6 +2,8 @@
 #ifndef DUALITER_GENERATOR_HPP
 #define DUALITER_GENERATOR_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <coroutine>
 #include <exception>
 #include <iterator>

@@ -6,6 +6,8 @@
 #ifndef DUALITER_HANA_HPP
 #define DUALITER_HANA_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <boost/hana/bool.hpp>
 #include <boost/hana/type.hpp>
 

@@ -1,6 +1,7 @@
 // co_await on something that is not awaitable, inside a task: one clear error.
 // expect: not awaitable
-// expect: basic_string<char
+// expect-any: basic_string<char
+// expect-any: std::string
 #include <string>
 
 #include <dualiter/task.hpp>

@@ -1,4 +1,5 @@
-// Uses a little of everything through the umbrella header; prints the two sums.
+// Uses a little of everything through the umbrella header; prints the two sums and the standard
+// it was compiled with.
 #include <chrono>
 #include <cstdio>
 #include <vector>
@@ -18,6 +19,7 @@ int main() {
   for (int x : dualiter::as_sync(dualiter::as_async(v))) sync_sum += x;
   int async_sum = 0;
   dualiter::run(dualiter::for_each(ticks(3), [&](int x) { async_sum += x; }));
-  std::printf("sync %d async %d\n", sync_sum, async_sum);
+  // The standard is printed so the test can check the consumer's own choice was kept.
+  std::printf("sync %d async %d C++ %ld\n", sync_sum, async_sum, static_cast<long>(__cplusplus));
   return sync_sum == 6 && async_sum == 6 ? 0 : 1;
 }

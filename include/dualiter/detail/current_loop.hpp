@@ -3,6 +3,8 @@
 #ifndef DUALITER_DETAIL_CURRENT_LOOP_HPP
 #define DUALITER_DETAIL_CURRENT_LOOP_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <utility>
 
 namespace dualiter {

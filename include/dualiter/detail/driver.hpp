@@ -4,6 +4,8 @@
 #ifndef DUALITER_DETAIL_DRIVER_HPP
 #define DUALITER_DETAIL_DRIVER_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <coroutine>
 #include <exception>
 #include <type_traits>

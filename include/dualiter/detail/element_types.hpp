@@ -3,6 +3,8 @@
 #ifndef DUALITER_DETAIL_ELEMENT_TYPES_HPP
 #define DUALITER_DETAIL_ELEMENT_TYPES_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <concepts>
 #include <coroutine>
 #include <memory>

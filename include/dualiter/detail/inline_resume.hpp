@@ -68,6 +68,8 @@
 #ifndef DUALITER_DETAIL_INLINE_RESUME_HPP
 #define DUALITER_DETAIL_INLINE_RESUME_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <coroutine>
 #include <cstdint>
 #include <exception>

@@ -3,6 +3,8 @@
 #ifndef DUALITER_DETAIL_NOT_AN_ITERATOR_HPP
 #define DUALITER_DETAIL_NOT_AN_ITERATOR_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <iterator>
 
 namespace dualiter::detail {

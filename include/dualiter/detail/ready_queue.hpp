@@ -3,6 +3,8 @@
 #ifndef DUALITER_DETAIL_READY_QUEUE_HPP
 #define DUALITER_DETAIL_READY_QUEUE_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <coroutine>
 
 namespace dualiter::detail {

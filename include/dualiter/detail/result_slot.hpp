@@ -3,6 +3,8 @@
 #ifndef DUALITER_DETAIL_RESULT_SLOT_HPP
 #define DUALITER_DETAIL_RESULT_SLOT_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <exception>
 #include <memory>
 #include <new>

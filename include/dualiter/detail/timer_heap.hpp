@@ -3,6 +3,8 @@
 #ifndef DUALITER_DETAIL_TIMER_HEAP_HPP
 #define DUALITER_DETAIL_TIMER_HEAP_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>

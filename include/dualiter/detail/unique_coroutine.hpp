@@ -2,6 +2,8 @@
 #ifndef DUALITER_DETAIL_UNIQUE_COROUTINE_HPP
 #define DUALITER_DETAIL_UNIQUE_COROUTINE_HPP
 
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
 #include <coroutine>
 #include <utility>
 
