@@ -430,3 +430,88 @@ TEST(task, awaiting_a_moved_from_task_says_it_owns_no_coroutine) {
   EXPECT_TRUE(contains(what, "moved from")) << what;
   EXPECT_EQ(sync_wait(std::move(taken)), 42);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Foreign awaitables that complete synchronously
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+/// A minimal cppcoro-style lazy task: await_suspend returns the callee's handle and the callee's
+/// final suspend returns the continuation, so it completes by symmetric transfer.
+struct foreign_task {
+  struct promise_type {
+    int value = 0;
+    std::coroutine_handle<> continuation;
+    foreign_task get_return_object() noexcept {
+      return foreign_task{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    struct final_awaiter {
+      bool await_ready() noexcept { return false; }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
+        return h.promise().continuation;
+      }
+      void await_resume() noexcept {}
+    };
+    final_awaiter final_suspend() noexcept { return {}; }
+    void return_value(int v) noexcept { value = v; }
+    void unhandled_exception() noexcept { std::terminate(); }
+  };
+  std::coroutine_handle<promise_type> handle;
+  explicit foreign_task(std::coroutine_handle<promise_type> h) noexcept : handle(h) {}
+  foreign_task(foreign_task&& other) noexcept : handle(std::exchange(other.handle, nullptr)) {}
+  ~foreign_task() {
+    if (handle) handle.destroy();
+  }
+  bool await_ready() const noexcept { return false; }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> c) noexcept {
+    handle.promise().continuation = c;
+    return handle;
+  }
+  int await_resume() const noexcept { return handle.promise().value; }
+};
+
+foreign_task foreign_one() {
+  co_return 1;
+}
+
+/// Resumes the awaiting coroutine from inside await_suspend, then reports it suspended.
+struct resumes_inside_await_suspend {
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> h) const { h.resume(); }
+  int await_resume() const noexcept { return 1; }
+};
+}  // namespace
+
+TEST(task, a_loop_over_tasks_that_await_a_foreign_task_completing_at_once_stays_flat) {
+  // The wrapped task is detached, then resumed by symmetric transfer before its resumer's
+  // run_inline returned: it must hand back to that call, not transfer to the loop's coroutine,
+  // which would then go on nested one level deeper on every iteration.
+  dualiter::testing::stack_extent probe;
+  auto wraps = []() -> task<int> { co_return co_await foreign_one(); };
+  auto loop = [&]() -> task<long> {
+    long sum = 0;
+    for (int i = 0; i < 200'000; ++i) {
+      sum += co_await wraps();
+      if (i % 1024 == 0) probe.note();
+    }
+    co_return sum;
+  };
+  EXPECT_EQ(sync_wait(loop()), 200'000);
+  EXPECT_EQ(probe.bytes(), 0u);
+}
+
+TEST(task, a_loop_over_tasks_resumed_from_inside_await_suspend_stays_flat) {
+  dualiter::testing::stack_extent probe;
+  auto wraps = []() -> task<int> { co_return co_await resumes_inside_await_suspend{}; };
+  auto loop = [&]() -> task<long> {
+    long sum = 0;
+    for (int i = 0; i < 200'000; ++i) {
+      sum += co_await wraps();
+      if (i % 1024 == 0) probe.note();
+    }
+    co_return sum;
+  };
+  EXPECT_EQ(sync_wait(loop()), 200'000);
+  EXPECT_EQ(probe.bytes(), 0u);
+}

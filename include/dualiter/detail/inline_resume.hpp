@@ -44,6 +44,11 @@
 //     chain in turn as it hands back (run_cut_chain): a trampoline, so nesting of any depth
 //     costs a constant stack. Only a chain that suspends for real hands back level by level by
 //     symmetric transfer, which is a nested call at -O0.
+//  7. A coroutine detached by detaching_awaiter that hands back while the run_inline call that
+//     ran it is still on the stack, on the same thread (a foreign awaiter resumed it at once,
+//     by symmetric transfer or from inside await_suspend), reattaches and hands back inline
+//     (sync_completion_window). The window is thread-local, names that call's inline_frame,
+//     and is closed when that call returns, so it is never used after the frame is gone.
 //
 // An awaiter opts into this scheme by deriving from inline_aware; await_transform then passes it
 // through unwrapped. It must guarantee that it never lets the awaiting coroutine's handle escape
@@ -130,6 +135,19 @@ resume_link* link_of(std::coroutine_handle<Promise> h) noexcept {
   }
 }
 
+/// A chain detached by detaching_awaiter that may yet complete synchronously: a foreign awaiter
+/// that resumes the coroutine by symmetric transfer (a cppcoro-style task that finished at
+/// once) does so while the run_inline call that ran it is still on this thread's stack. If the
+/// coroutine then handed back by symmetric transfer too, its continuation would carry on nested
+/// inside that run_inline, one level deeper on every iteration of a loop. Rule 7: while the
+/// window is open, the coroutine that opened it hands back as if it had never been detached.
+struct sync_completion_window {
+  resume_link* link = nullptr;   // the detached coroutine
+  inline_frame* frame = nullptr; // its resumer's frame: the window closes when that call returns
+  int detached = 0;              // for reattach
+};
+inline constinit thread_local sync_completion_window open_window{};
+
 /// Detaches `self` and every coroutine running inline above it. Call it before a handle in the
 /// chain escapes. Returns how many links were detached, for reattach().
 inline int detach_chain(resume_link& self) noexcept {
@@ -175,6 +193,7 @@ inline bool run_cut_chain(inline_frame& base, resume_link& top) noexcept {
     link->inline_depth = 1;
     std::coroutine_handle<>::from_address(address).resume();
     if (base.must_suspend) {
+      if (open_window.frame == &base) open_window = {};
       if (!base.has_deferred) return true;
       link = base.deferred_link;  // cut again, further down: start over from there
       address = base.deferred;
@@ -206,6 +225,7 @@ inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
   callee.resume();
   // Only the stack is safe to read now (rule 3).
   if (!frame.must_suspend) return false;
+  if (open_window.frame == &frame) open_window = {};  // closes with this call (rule 7)
   if (frame.has_deferred) [[unlikely]] return run_cut_chain(frame, callee_link);
   return true;
 }
@@ -227,6 +247,14 @@ inline std::coroutine_handle<> hand_back(resume_link& self) noexcept {
   // running_inline is left as it is: it only has to be right while the coroutine runs, and
   // every later resumption sets it (run_inline) or found it cleared (detach_chain).
   if (self.running_inline()) return std::noop_coroutine();
+  if (open_window.link == &self) [[unlikely]] {
+    // Completed before the run_inline that ran it returned (rule 7): undo the detach and hand
+    // back to that call.
+    const int detached = open_window.detached;
+    open_window = {};
+    reattach(self, detached);
+    return std::noop_coroutine();
+  }
   return self.continuation;
 }
 
@@ -241,25 +269,33 @@ struct detaching_awaiter {
   template <class Promise>
   auto await_suspend(std::coroutine_handle<Promise> h) {
     resume_link& self = h.promise();
+    inline_frame* const resumer_frame = self.resumer_frame;
     const int detached = detail::detach_chain(self);
+    if (detached > 0) open_window = {&self, resumer_frame, detached};
     using result = decltype(inner.await_suspend(h));
     try {
       if constexpr (std::is_void_v<result>) {
         inner.await_suspend(h);
       } else if constexpr (std::is_same_v<result, bool>) {
         const bool suspended = inner.await_suspend(h);
-        if (!suspended) detail::reattach(self, detached);
+        if (!suspended) undo(self, detached);
         return suspended;
       } else {
         std::coroutine_handle<> next = inner.await_suspend(h);
-        if (next == h) detail::reattach(self, detached);
+        if (next == h) undo(self, detached);
         return next;
       }
     } catch (...) {
       // The coroutine resumes at once with the exception: it is still running inline.
-      detail::reattach(self, detached);
+      undo(self, detached);
       throw;
     }
+  }
+
+  // The handle did not escape after all: running inline again, and no window to keep open.
+  static void undo(resume_link& self, int detached) noexcept {
+    if (open_window.link == &self) open_window = {};
+    detail::reattach(self, detached);
   }
 
   decltype(auto) await_resume() { return inner.await_resume(); }
