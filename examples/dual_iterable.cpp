@@ -1,4 +1,4 @@
-// The seed's DualIterable in C++: one object that works with both `for` and `async for`.
+// A DualIterable class in C++: one object that works with both `for` and `async for`.
 //
 //   class DualIterable:
 //       def __init__(self, items): self.items = items

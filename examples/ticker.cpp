@@ -1,5 +1,5 @@
-// The seed's scenario: async generators that `await asyncio.sleep(0.01)` between items, two of
-// them interleaved with gather, and what happens without a running loop.
+// Async generators that `await asyncio.sleep(0.01)` between items, two of them interleaved with
+// gather, and what happens without a running loop.
 //
 //   async def ticker(name, n, delay):
 //       for i in range(n):

@@ -320,8 +320,9 @@ TEST(dual, over_a_const_lvalue_works_on_both_sides) {
 }
 
 namespace {
-// The seed's class: `for` through a generator, `async for` through an async generator that
-// sleeps, one pure function shared (examples/dual_iterable.cpp has the annotated version).
+// A class usable with both `for` and `async for`: `for` through a generator, `async for` through
+// an async generator that sleeps, one pure function shared (examples/dual_iterable.cpp has the
+// annotated version).
 int doubled(int x) {
   return 2 * x;
 }

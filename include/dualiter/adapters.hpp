@@ -287,8 +287,8 @@ auto as_async(R&& r) {
 }
 
 /// Any AsyncIterable consumed by a plain for loop: each element is awaited to completion on a
-/// private event_loop, so sources that sleep work. Like Rust's `block_on_stream`; the seed's
-/// `.to_sync_generator()`. Holds an lvalue by reference and owns an rvalue. Iterating it inside
+/// private event_loop, so sources that sleep work. Like Rust's `block_on_stream`, or a
+/// Python async generator's hand-written `.to_sync_generator()`. Holds an lvalue by reference and owns an rvalue. Iterating it inside
 /// a running event loop throws std::runtime_error (blocking would stop that loop).
 template <class R>
 auto as_sync(R&& r) {
