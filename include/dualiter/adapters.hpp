@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <utility>
 
-#include <dualiter/async_generator.hpp>
+#include <dualiter/anext_result.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>

@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <dualiter/anext_result.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/element_types.hpp>
 #include <dualiter/detail/inline_resume.hpp>
@@ -28,27 +29,6 @@ class already_running : public std::logic_error {
       : std::logic_error(
             "dualiter: anext(): asynchronous generator is already running (an earlier anext on "
             "it has not completed yet)") {}
-};
-
-/// The result of `co_await anext(it)` on dualiter's async iterators: empty at the end, else
-/// `*r` is the element (a reference to the yielded object, valid until the next anext).
-/// Python: the value of `await anext(it)`, with StopAsyncIteration as the empty state.
-template <class Ref>
-class anext_result {
- public:
-  using reference = Ref;
-  using pointer = std::add_pointer_t<std::remove_reference_t<Ref>>;
-
-  anext_result() noexcept = default;
-  explicit anext_result(pointer element) noexcept : element_(element) {}
-
-  explicit operator bool() const noexcept { return element_ != nullptr; }
-  bool has_value() const noexcept { return element_ != nullptr; }
-  Ref operator*() const noexcept { return static_cast<Ref>(*element_); }
-  pointer operator->() const noexcept { return element_; }
-
- private:
-  pointer element_ = nullptr;
 };
 
 template <class Ref, class V = void>

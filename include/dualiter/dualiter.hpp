@@ -6,6 +6,7 @@
 
 #include <dualiter/adapters.hpp>
 #include <dualiter/algorithm.hpp>
+#include <dualiter/anext_result.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/diagnostics.hpp>
