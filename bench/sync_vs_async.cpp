@@ -16,7 +16,7 @@
 
 #include <dualiter/dualiter.hpp>
 
-#include "support/counting_new.hpp"
+#include "counting_new.hpp"
 
 namespace {
 

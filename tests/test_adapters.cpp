@@ -15,7 +15,7 @@
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 
-#include "support/counting_new.hpp"
+#include "counting_new.hpp"
 #include "support/iterable_laws.hpp"
 #include "support/manual.hpp"
 #include "support/sources.hpp"

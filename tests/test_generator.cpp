@@ -9,7 +9,7 @@
 #include <dualiter/generator.hpp>
 
 #include "support/build_flavour.hpp"
-#include "support/counting_new.hpp"
+#include "counting_new.hpp"
 #include "support/iterable_laws.hpp"
 #include "support/manual.hpp"
 #include "support/sources.hpp"

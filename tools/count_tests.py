@@ -1,35 +1,41 @@
 #!/usr/bin/env python3
-"""Counts test cases in a Meson testlog.json: GoogleTest cases and TAP subtests one by one
-(skipped ones not at all), any other test as one. A test that failed without a failed case (a crash) counts as one failure.
+"""Counts test cases from Meson's JUnit log: GoogleTest cases and TAP subtests one by one (Meson
+reads both protocols into testlog.junit.xml), any other test as one. A test Meson reports as
+failed without a failed case inside (a crash, a timeout) counts as one failure; skipped cases
+count as neither.
 
-  count_tests.py build/gcc/meson-logs/testlog.json   ->  "N passed, N failed"
+  count_tests.py build/gcc/meson-logs  ->  "N passed, N failed"
   count_tests.py --total "gcc: 3 passed, 0 failed" "clang: build failed" ...  -> the sum
 """
 import json
+import os
 import re
 import sys
+import xml.etree.ElementTree as ET
 
-GTEST_OK = re.compile(r"^\[       OK \] ", re.M)
-GTEST_FAILED = re.compile(r"^\[  FAILED  \] .*\(\d+ ms\)$", re.M)
-TAP_OK = re.compile(r"^ok \d+(?!.*# SKIP)", re.M)  # a skipped subtest is no pass
-TAP_NOT_OK = re.compile(r"^not ok \d+", re.M)
 SUMMARY = re.compile(r"(\d+) passed, (\d+) failed")
 
 
-def count_log(path):
+def count_log(logdir):
     passed = failed = 0
-    with open(path, encoding="utf-8") as f:
+    failed_suites = set()
+    root = ET.parse(os.path.join(logdir, "testlog.junit.xml")).getroot()
+    for suite in root.iter("testsuite"):
+        for case in suite.iter("testcase"):
+            if case.find("failure") is not None or case.find("error") is not None:
+                failed += 1
+                failed_suites.add(suite.get("name", ""))
+            elif case.find("skipped") is None:
+                passed += 1
+    # A crash or timeout leaves no failed case behind: take Meson's own verdict for those.
+    with open(os.path.join(logdir, "testlog.json"), encoding="utf-8") as f:
         for line in f:
             test = json.loads(line)
-            out = test.get("stdout") or ""
-            ok = len(GTEST_OK.findall(out)) + len(TAP_OK.findall(out))
-            bad = len(GTEST_FAILED.findall(out)) + len(TAP_NOT_OK.findall(out))
-            if test["result"] not in ("OK", "EXPECTEDFAIL", "SKIP") and bad == 0:
-                bad = 1
-            if ok == 0 and bad == 0 and test["result"] == "OK":
-                ok = 1
-            passed += ok
-            failed += bad
+            if test["result"] in ("OK", "EXPECTEDFAIL", "SKIP"):
+                continue
+            name = test["name"]
+            if not any(name in suite for suite in failed_suites):
+                failed += 1
     return passed, failed
 
 
@@ -45,7 +51,10 @@ def main(argv):
                 failed += 1  # a configuration that did not build or configure
         print(f"{passed} passed, {failed} failed")
         return 0
-    passed, failed = count_log(argv[0])
+    path = argv[0]
+    if os.path.isfile(path):  # the testlog.json path of earlier callers: use its folder
+        path = os.path.dirname(path)
+    passed, failed = count_log(path)
     print(f"{passed} passed, {failed} failed")
     return 0
 

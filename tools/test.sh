@@ -70,7 +70,7 @@ for config in "${configs[@]}"; do
     status=1; summaries+=("$config: build failed"); continue
   fi
   meson test -C "$dir" --print-errorlogs --num-processes 2 "${suites[@]}" || status=1
-  summaries+=("$config: $(python3 tools/count_tests.py "$dir/meson-logs/testlog.json")")
+  summaries+=("$config: $(python3 tools/count_tests.py "$dir/meson-logs")")
 done
 
 printf '%s\n' "${summaries[@]}"

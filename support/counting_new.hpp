@@ -1,7 +1,7 @@
-// Replaces the global operator new of the test binary that includes it (include it in exactly
-// one translation unit) so that tests can count heap allocations.
-#ifndef DUALITER_TESTS_SUPPORT_COUNTING_NEW_HPP
-#define DUALITER_TESTS_SUPPORT_COUNTING_NEW_HPP
+// Replaces the global operator new of the binary that includes it (a test or a benchmark;
+// include it in exactly one translation unit) so that it can count heap allocations.
+#ifndef DUALITER_SUPPORT_COUNTING_NEW_HPP
+#define DUALITER_SUPPORT_COUNTING_NEW_HPP
 
 #include <atomic>
 #include <cstdlib>
@@ -49,4 +49,4 @@ void operator delete[](void* p, std::size_t) noexcept {
   std::free(p);
 }
 
-#endif  // DUALITER_TESTS_SUPPORT_COUNTING_NEW_HPP
+#endif  // DUALITER_SUPPORT_COUNTING_NEW_HPP
