@@ -28,6 +28,7 @@
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/current_loop.hpp>
 #include <dualiter/detail/driver.hpp>
+#include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/ready_queue.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/detail/timer_heap.hpp>
@@ -218,7 +219,12 @@ inline event_loop& require_loop(const char* what_needs_it) {
 /// a yield). The node lives in the awaiter, so in the suspended coroutine's frame, and leaves
 /// the loop's queues when the frame is destroyed.
 template <class Node>
-class loop_awaiter {
+///
+/// It takes part in inline resumption itself (inline_resume.hpp): it detaches the awaiting
+/// coroutine's chain before its handle goes into a queue, and the loop resumes it only in a
+/// later turn, never before this await_suspend has returned, so it needs none of
+/// detaching_awaiter's care for foreign awaiters that resume at once.
+class loop_awaiter : public inline_aware {
  public:
   explicit loop_awaiter(event_loop& loop) noexcept : loop_(loop) {}
   loop_awaiter(event_loop& loop,
@@ -227,11 +233,19 @@ class loop_awaiter {
     node_.deadline = deadline;
   }
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) {
+  template <class Promise>
+  void await_suspend(std::coroutine_handle<Promise> h) {
     node_.waiting = h;
+    resume_link* const link = detail::link_of(h);
+    const int detached = link != nullptr ? detail::detach_chain(*link) : 0;
     if constexpr (std::same_as<Node, timer_node>) {
       if (timed_) {
-        loop_access::arm(loop_, node_);
+        try {
+          loop_access::arm(loop_, node_);  // may fail to allocate: then it did not suspend
+        } catch (...) {
+          if (link != nullptr) detail::reattach(*link, detached);
+          throw;
+        }
         return;
       }
     }
