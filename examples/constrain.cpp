@@ -7,6 +7,7 @@
 
 #include <dualiter/adapters.hpp>
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 template <dualiter::SyncIterable R>
 const char* describe(const R&) {

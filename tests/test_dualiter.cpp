@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <dualiter/dualiter.hpp>
+#include <dualiter/diagnostics.hpp>
 
 namespace hijack {
 

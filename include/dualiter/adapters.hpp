@@ -17,6 +17,7 @@
 
 #include <dualiter/anext_result.hpp>
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
 #include <dualiter/event_loop.hpp>

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 #include <dualiter/task.hpp>
 
 namespace dualiter {

@@ -345,6 +345,4 @@ concept DualIterable =
 
 }  // namespace dualiter
 
-#include <dualiter/diagnostics.hpp>
-
 #endif  // DUALITER_CONCEPTS_HPP

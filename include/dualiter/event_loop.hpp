@@ -26,6 +26,7 @@
 #include <utility>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/current_loop.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/inline_resume.hpp>

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/event_loop.hpp>

@@ -2,6 +2,7 @@
 // expect: has no anext
 // expect: source_of_anextless_iterator
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 struct iterator_without_anext {};
 struct source_of_anextless_iterator {

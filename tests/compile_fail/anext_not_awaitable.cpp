@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 struct plain_optional_source {
   struct iterator {

@@ -5,6 +5,7 @@
 #include <coroutine>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 struct int_awaiter {
   bool await_ready() const noexcept { return true; }

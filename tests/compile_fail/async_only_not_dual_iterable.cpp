@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 struct next_awaiter {
   bool await_ready() const noexcept { return true; }

@@ -4,6 +4,7 @@
 // expect: generator<int>
 // expect: dualiter::as_async
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 #include <dualiter/generator.hpp>
 
 template <class R>

@@ -3,6 +3,7 @@
 // expect: no member r.aiter()
 // expect: opaque_thing
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 struct opaque_thing {};
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 int main() {
   dualiter::assert_dual_iterable<std::vector<int>>();

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 struct next_awaiter {
   bool await_ready() const noexcept { return true; }

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 template <class R>
 void consume_async(R&&) {

@@ -82,6 +82,7 @@
 #include <utility>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/diagnostics.hpp>
 
 namespace dualiter::detail {
 
