@@ -318,7 +318,8 @@ decltype(auto) transform_awaitable(A&& awaitable) {
       return detaching_awaiter<awaiter>{detail::get_awaiter(static_cast<A&&>(awaitable))};
     }
   } else {
-    return std::suspend_never{};  // after the assertion, so that it stays the only error
+    return after_error{};  // after the assertion, so that it stays the only error, also where
+                           // the result is used
   }
 }
 
