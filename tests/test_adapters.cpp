@@ -28,9 +28,9 @@ using dualiter::generator;
 using dualiter::sync_wait;
 using dualiter::task;
 using dualiter::testing::count_to;
+using dualiter::testing::lifetime_counter;
 using dualiter::testing::sync_collect;
 using dualiter::testing::sync_count_to;
-using dualiter::testing::lifetime_counter;
 using namespace std::chrono_literals;
 
 namespace {
@@ -61,9 +61,7 @@ TEST(as_async, keeps_the_async_iterable_laws_over_lvalues_rvalues_and_empty_rang
   std::vector<int> v{1, 2, 3};
   dualiter::testing::check_async_iterable_laws([&] { return as_async(v); }, v);
   dualiter::testing::check_async_iterable_laws(
-      [] {
-        return as_async(std::list<std::string>{"a", "b"});
-      },
+      [] { return as_async(std::list<std::string>{"a", "b"}); },
       std::vector<std::string>{"a", "b"});
   dualiter::testing::check_async_iterable_laws([] { return as_async(std::vector<int>{}); },
                                                std::vector<int>{});
@@ -278,16 +276,10 @@ static_assert(dualiter::DualIterable<decltype(dual(sync_count_to(1)))>);
 TEST(dual, gives_equal_sequences_through_both_protocols) {
   std::vector<int> v{5, 6, 7};
   dualiter::testing::check_dual_iterable_laws([&] { return dual(v); }, v);
-  dualiter::testing::check_dual_iterable_laws(
-      [] {
-        return dual(std::vector<int>{1, 2});
-      },
-      std::vector<int>{1, 2});
-  dualiter::testing::check_dual_iterable_laws(
-      [] {
-        return dual(std::vector<bool>{true, false});
-      },
-      std::vector<bool>{true, false});
+  dualiter::testing::check_dual_iterable_laws([] { return dual(std::vector<int>{1, 2}); },
+                                              std::vector<int>{1, 2});
+  dualiter::testing::check_dual_iterable_laws([] { return dual(std::vector<bool>{true, false}); },
+                                              std::vector<bool>{true, false});
 }
 
 namespace {
@@ -348,9 +340,7 @@ static_assert(dualiter::DualIterable<doubled_items>);
 static_assert(dualiter::DualIterable<const doubled_items>);
 
 TEST(dual, a_class_with_iter_and_aiter_keeps_the_dual_laws_on_the_event_loop) {
-  dualiter::testing::check_dual_iterable_laws(
-      [] {
-        return doubled_items({1, 2, 3});
-      },
-      std::vector<int>{2, 4, 6}, dualiter::testing::by_event_loop{});
+  dualiter::testing::check_dual_iterable_laws([] { return doubled_items({1, 2, 3}); },
+                                              std::vector<int>{2, 4, 6},
+                                              dualiter::testing::by_event_loop{});
 }

@@ -412,9 +412,7 @@ constexpr picked classify(R&&) {
   return picked::dual;
 }
 template <class T>
-concept classifiable = requires(T& t) {
-  classify(t);
-};
+concept classifiable = requires(T& t) { classify(t); };
 }  // namespace
 
 TEST(subsumption, picks_dual_for_a_type_with_both_protocols_and_never_is_ambiguous) {

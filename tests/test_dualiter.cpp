@@ -10,8 +10,8 @@
 
 #include <gtest/gtest.h>
 
-#include <dualiter/dualiter.hpp>
 #include <dualiter/diagnostics.hpp>
+#include <dualiter/dualiter.hpp>
 
 namespace hijack {
 
@@ -192,7 +192,8 @@ TEST(dualiter, user_types_beside_same_named_functions_work_through_the_bridges) 
 
 TEST(dualiter, a_foreign_coroutine_in_that_namespace_awaits_dualiter_tasks) {
   value got{};
-  [](value& out) -> hijack::eager { out = co_await add(hijack::ready{4}, hijack::deferred{5}); }(
-      got);
+  [](value& out) -> hijack::eager {
+    out = co_await add(hijack::ready{4}, hijack::deferred{5});
+  }(got);
   EXPECT_EQ(got, value{9});
 }

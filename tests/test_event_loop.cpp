@@ -473,8 +473,8 @@ TEST(event_loop, sleep_until_far_time_points_of_any_duration_type_waits_forever)
   using double_point = std::chrono::time_point<clock_type, std::chrono::duration<double>>;
   EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(clock_type::time_point::max())));
   EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(hours_point(std::chrono::hours::max()))));
-  EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(double_point(
-      std::chrono::duration<double>(std::numeric_limits<double>::infinity())))));
+  EXPECT_FALSE(dualiter::run(wakes_within_20ms_until(
+      double_point(std::chrono::duration<double>(std::numeric_limits<double>::infinity())))));
   // Long past, however far: at once.
   EXPECT_TRUE(dualiter::run(wakes_within_20ms_until(hours_point(std::chrono::hours::min()))));
   EXPECT_TRUE(dualiter::run(wakes_within_20ms_until(clock_type::time_point::min())));
@@ -497,8 +497,8 @@ TEST(event_loop, sleeps_of_zero_negative_or_nan_length_are_exactly_yield_now) {
                        sleeper(-std::chrono::hours::max(), "very negative"),
                        sleeper(std::chrono::duration<double>(nan), "nan"), yielder("yield 2"),
                        sleeper(-5s, "negative")));
-  EXPECT_EQ(order, (std::vector<std::string>{"zero", "yield 1", "very negative", "nan",
-                                             "yield 2", "negative"}));
+  EXPECT_EQ(order, (std::vector<std::string>{"zero", "yield 1", "very negative", "nan", "yield 2",
+                                             "negative"}));
   EXPECT_TRUE(dualiter::run(wakes_within_20ms(std::chrono::duration<double>(nan))));
 }
 
@@ -567,8 +567,9 @@ TEST(event_loop, sleeps_in_fractional_units_convert_without_overflow) {
   const auto near_the_end = detail_ticks::of(thirds(27'000'000'000LL));  // 9 * 10^18 ns
   EXPECT_EQ(near_the_end.where, detail_ticks::range::within);
   // Past the exact integer path: from the long double value, within one tick.
-  EXPECT_LE(std::chrono::abs(near_the_end.ticks - std::chrono::nanoseconds(9'000'000'000'000'000'000LL)),
-            std::chrono::nanoseconds(1));
+  EXPECT_LE(
+      std::chrono::abs(near_the_end.ticks - std::chrono::nanoseconds(9'000'000'000'000'000'000LL)),
+      std::chrono::nanoseconds(1));
   EXPECT_EQ(detail_ticks::of(thirds(28'000'000'000LL)).where, detail_ticks::range::above);
   EXPECT_EQ(detail_ticks::of(thirds(1)).ticks, std::chrono::nanoseconds(333'333'334))
       << "rounded up";

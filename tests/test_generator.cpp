@@ -8,8 +8,8 @@
 
 #include <dualiter/generator.hpp>
 
-#include "support/build_flavour.hpp"
 #include "counting_new.hpp"
+#include "support/build_flavour.hpp"
 #include "support/iterable_laws.hpp"
 #include "support/manual.hpp"
 #include "support/sources.hpp"
@@ -21,9 +21,7 @@ using dualiter::testing::lifetime_counter;
 using dualiter::testing::sync_collect;
 using dualiter::testing::sync_count_to;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 static_assert(dualiter::SyncIterable<generator<int>>);
 static_assert(!dualiter::AsyncIterable<generator<int>>);
@@ -307,7 +305,8 @@ static_assert(!dualiter::AsyncIterable<countdown>);
 TEST(range_from_iter, gives_a_class_begin_and_end_with_a_fresh_generator_per_loop) {
   const countdown c(3);
   EXPECT_EQ(sync_collect(c), (std::vector<int>{3, 2, 1}));
-  EXPECT_EQ(sync_collect(c), (std::vector<int>{3, 2, 1})) << "a second loop starts over, like __iter__";
+  EXPECT_EQ(sync_collect(c), (std::vector<int>{3, 2, 1}))
+      << "a second loop starts over, like __iter__";
   dualiter::testing::check_sync_iterable_laws([] { return countdown(2); }, std::vector<int>{2, 1});
 }
 

@@ -310,7 +310,6 @@ TEST(task, abandoning_a_chain_past_the_inline_bound_destroys_every_frame) {
 // One awaiter at a time
 // ---------------------------------------------------------------------------------------------
 
-
 TEST(task, a_second_awaiter_of_a_running_task_gets_already_awaited_and_the_first_is_unaffected) {
   parking_spot spot;
   int runs = 0;

@@ -17,9 +17,9 @@
 
 #include <dualiter/anext_result.hpp>
 #include <dualiter/concepts.hpp>
-#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
+#include <dualiter/diagnostics.hpp>
 #include <dualiter/event_loop.hpp>
 
 namespace dualiter {
@@ -103,7 +103,9 @@ class as_async_view {
 
   /// Python: `__aiter__`. The iterator walks the source; valid while the source lives.
   auto aiter() { return make(source_.get()); }
-  auto aiter() const requires SyncIterable<const std::remove_reference_t<R>> {
+  auto aiter() const
+    requires SyncIterable<const std::remove_reference_t<R>>
+  {
     return make(source_.get());
   }
 
@@ -125,10 +127,14 @@ class dual_view : public as_async_view<R> {
   /// The sync side: the source's own iterators.
   auto begin() { return std::ranges::begin(this->source_.get()); }
   auto end() { return std::ranges::end(this->source_.get()); }
-  auto begin() const requires SyncIterable<const std::remove_reference_t<R>> {
+  auto begin() const
+    requires SyncIterable<const std::remove_reference_t<R>>
+  {
     return std::ranges::begin(this->source_.get());
   }
-  auto end() const requires SyncIterable<const std::remove_reference_t<R>> {
+  auto end() const
+    requires SyncIterable<const std::remove_reference_t<R>>
+  {
     return std::ranges::end(this->source_.get());
   }
 };
@@ -212,11 +218,13 @@ class as_sync_view {
 
     iterator() noexcept = default;
     reference operator*() const {
-      if (*this == std::default_sentinel) [[unlikely]] throw_at_end();
+      if (*this == std::default_sentinel) [[unlikely]]
+        throw_at_end();
       return static_cast<reference>(**pump_.promise().current);
     }
     iterator& operator++() {
-      if (*this == std::default_sentinel) [[unlikely]] throw_at_end();
+      if (*this == std::default_sentinel) [[unlikely]]
+        throw_at_end();
       pump::advance(pump_);
       return *this;
     }
@@ -289,8 +297,9 @@ auto as_async(R&& r) {
 
 /// Any AsyncIterable consumed by a plain for loop: each element is awaited to completion on a
 /// private event_loop, so sources that sleep work. Like Rust's `block_on_stream`, or a
-/// Python async generator's hand-written `.to_sync_generator()`. Holds an lvalue by reference and owns an rvalue. Iterating it inside
-/// a running event loop throws std::runtime_error (blocking would stop that loop).
+/// Python async generator's hand-written `.to_sync_generator()`. Holds an lvalue by reference and
+/// owns an rvalue. Iterating it inside a running event loop throws std::runtime_error (blocking
+/// would stop that loop).
 template <class R>
 auto as_sync(R&& r) {
   assert_async_iterable<R>();

@@ -69,7 +69,9 @@ class async_generator_promise : public resume_link {
     return {};
   }
 
-  auto yield_value(const std::remove_reference_t<yielded>& value) requires copies_lvalues<yielded> {
+  auto yield_value(const std::remove_reference_t<yielded>& value)
+    requires copies_lvalues<yielded>
+  {
     return copied_yield<std::remove_cvref_t<yielded>, yield_awaiter>{{}, value};
   }
 

@@ -15,10 +15,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <coroutine>
 #include <cstdint>
 #include <limits>
 #include <ratio>
-#include <coroutine>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -26,13 +26,13 @@
 #include <utility>
 
 #include <dualiter/concepts.hpp>
-#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/current_loop.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/ready_queue.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/detail/timer_heap.hpp>
+#include <dualiter/diagnostics.hpp>
 
 namespace dualiter {
 
@@ -228,8 +228,8 @@ template <class Node>
 class loop_awaiter : public inline_aware {
  public:
   explicit loop_awaiter(event_loop& loop) noexcept : loop_(loop) {}
-  loop_awaiter(event_loop& loop,
-               timer_node::time_point deadline) noexcept requires std::same_as<Node, timer_node>
+  loop_awaiter(event_loop& loop, timer_node::time_point deadline) noexcept
+    requires std::same_as<Node, timer_node>
       : loop_(loop), timed_(true) {
     node_.deadline = deadline;
   }
@@ -327,8 +327,7 @@ class sleep_operation {
     if (delay_.where == clamped_ticks::range::below || delay_.ticks.count() <= 0) {
       return loop_awaiter<timer_node>(loop);
     }
-    return loop_awaiter<timer_node>(loop,
-                                    detail::deadline_after(event_loop::clock::now(), delay_));
+    return loop_awaiter<timer_node>(loop, detail::deadline_after(event_loop::clock::now(), delay_));
   }
 
  private:

@@ -23,9 +23,9 @@
 #include <vector>
 
 #include <dualiter/concepts.hpp>
-#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/result_slot.hpp>
+#include <dualiter/diagnostics.hpp>
 #include <dualiter/event_loop.hpp>
 
 namespace dualiter {
@@ -87,9 +87,7 @@ struct gather_branch {
   result_slot<R> result;
   gather_join* join = nullptr;
 
-  std::coroutine_handle<> finish() noexcept {
-    return join->branch_finished(result.exception());
-  }
+  std::coroutine_handle<> finish() noexcept { return join->branch_finished(result.exception()); }
 
   void_as_monostate_t<R> take() {
     if constexpr (std::is_void_v<R>) {
@@ -152,7 +150,8 @@ class gather_awaiter {
   std::tuple<A...> awaitables_;
   branches_t branches_;
   gather_join join_;
-  std::tuple<driver<gather_branch_for<A>>...> drivers_;  // destroyed first: frames refer to the rest
+  std::tuple<driver<gather_branch_for<A>>...>
+      drivers_;  // destroyed first: frames refer to the rest
 };
 
 template <class A>

@@ -85,7 +85,9 @@ class generator_promise : public resume_link {
     return {};
   }
 
-  auto yield_value(const std::remove_reference_t<yielded>& value) requires copies_lvalues<yielded> {
+  auto yield_value(const std::remove_reference_t<yielded>& value)
+    requires copies_lvalues<yielded>
+  {
     return copied_yield<std::remove_cvref_t<yielded>, yield_awaiter>{{}, value};
   }
 
@@ -110,16 +112,17 @@ class generator_promise : public resume_link {
   };
 
   template <class G>
-  requires std::same_as<std::remove_cvref_t<G>, generator<Ref, V>> nested_awaiter
-  yield_value(elements_of<G> nested)
-  noexcept { return {std::move(nested.range)}; }
+    requires std::same_as<std::remove_cvref_t<G>, generator<Ref, V>>
+  nested_awaiter yield_value(elements_of<G> nested) noexcept {
+    return {std::move(nested.range)};
+  }
 
   /// Any other range: its elements are yielded one by one by a nested generator.
   template <class R>
-  requires std::ranges::input_range<R> &&
-      (!std::same_as<std::remove_cvref_t<R>, generator<Ref, V>>)&&yieldable<
-          std::ranges::range_reference_t<R>, yielded> nested_awaiter
-      yield_value(elements_of<R> nested) {
+    requires std::ranges::input_range<R> &&
+             (!std::same_as<std::remove_cvref_t<R>, generator<Ref, V>>) &&
+             yieldable<std::ranges::range_reference_t<R>, yielded>
+  nested_awaiter yield_value(elements_of<R> nested) {
     return {yield_each(std::ranges::begin(nested.range), std::ranges::end(nested.range))};
   }
 
@@ -289,11 +292,15 @@ class range_from_iter {
   // called, once Derived is complete. Compiler workaround (Clang 14 checks them too early
   // otherwise).
   template <class D = Derived>
-  requires requires(const D& d) { d.iter(); }
-  auto begin() const { return make(static_cast<const D&>(*this).iter()); }
+    requires requires(const D& d) { d.iter(); }
+  auto begin() const {
+    return make(static_cast<const D&>(*this).iter());
+  }
   template <class D = Derived>
-  requires requires(D& d) { d.iter(); }
-  auto begin() { return make(static_cast<D&>(*this).iter()); }
+    requires requires(D& d) { d.iter(); }
+  auto begin() {
+    return make(static_cast<D&>(*this).iter());
+  }
   // Chosen only when Derived has no usable iter(): SyncIterable stays false, and a plain for
   // loop over the object stops at this one assertion.
   template <class D = Derived>

@@ -11,10 +11,10 @@
 #include <utility>
 
 #include <dualiter/concepts.hpp>
-#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/current_loop.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/result_slot.hpp>
+#include <dualiter/diagnostics.hpp>
 
 namespace dualiter {
 

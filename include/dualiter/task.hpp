@@ -63,7 +63,7 @@ class task_promise final : public task_promise_base<T> {
   task<T> get_return_object() noexcept;
 
   template <class U = T>
-  requires std::convertible_to<U&&, T>
+    requires std::convertible_to<U&&, T>
   void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
     this->result.set_value(static_cast<U&&>(value));
   }
@@ -89,9 +89,10 @@ class task_promise<void> final : public task_promise_base<void> {
 ///
 /// One awaiter at a time: awaiting a task whose body is already running for someone else (two
 /// branches of a gather on one lvalue task, a task awaiting itself) throws already_awaited at
-/// the second co_await, and the first awaiter is unaffected. Awaiting runs the body inline and continues without
-/// suspending when it completes synchronously, so loops of synchronously completing tasks keep
-/// a flat stack at every optimisation level. Destroying a task destroys its frame.
+/// the second co_await, and the first awaiter is unaffected. Awaiting runs the body inline and
+/// continues without suspending when it completes synchronously, so loops of synchronously
+/// completing tasks keep a flat stack at every optimisation level. Destroying a task destroys its
+/// frame.
 template <class T>
 class [[nodiscard]] task {
   static_assert(!std::is_volatile_v<std::remove_reference_t<T>> || std::is_reference_v<T>,

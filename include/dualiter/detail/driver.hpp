@@ -21,8 +21,7 @@ namespace dualiter::detail {
 /// refer into the awaitable, which may be a temporary gone by then, and a const on a value
 /// (task<const T>) would only stop the caller from moving it.
 template <class R>
-using owned_result_t =
-    std::conditional_t<std::is_lvalue_reference_v<R>, R, std::remove_cvref_t<R>>;
+using owned_result_t = std::conditional_t<std::is_lvalue_reference_v<R>, R, std::remove_cvref_t<R>>;
 
 /// Owner is the driver's owner: it has `result_slot<R> result` and
 /// `std::coroutine_handle<> finish() noexcept`, called once the outcome is stored, from

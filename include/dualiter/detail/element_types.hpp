@@ -28,8 +28,8 @@ struct element_types {
 /// Yielded is an rvalue reference, so `co_yield lvalue` must copy (see copied_yield).
 template <class Yielded>
 concept copies_lvalues =
-    std::is_rvalue_reference_v<Yielded> && std::constructible_from < std::remove_cvref_t<Yielded>,
-const std::remove_reference_t<Yielded>& > ;
+    std::is_rvalue_reference_v<Yielded> &&
+    std::constructible_from<std::remove_cvref_t<Yielded>, const std::remove_reference_t<Yielded>&>;
 
 /// `co_yield e` compiles for an expression of type E: it binds to Yielded, or it is an lvalue
 /// that copied_yield copies (see copies_lvalues).

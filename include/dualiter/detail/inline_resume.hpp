@@ -143,9 +143,9 @@ resume_link* link_of(std::coroutine_handle<Promise> h) noexcept {
 /// inside that run_inline, one level deeper on every iteration of a loop. Rule 7: while the
 /// window is open, the coroutine that opened it hands back as if it had never been detached.
 struct sync_completion_window {
-  resume_link* link = nullptr;   // the detached coroutine
-  inline_frame* frame = nullptr; // its resumer's frame: the window closes when that call returns
-  int detached = 0;              // for reattach
+  resume_link* link = nullptr;    // the detached coroutine
+  inline_frame* frame = nullptr;  // its resumer's frame: the window closes when that call returns
+  int detached = 0;               // for reattach
 };
 inline constinit thread_local sync_completion_window open_window{};
 
@@ -153,8 +153,7 @@ inline constinit thread_local sync_completion_window open_window{};
 /// chain escapes. Returns how many links were detached, for reattach().
 inline int detach_chain(resume_link& self) noexcept {
   int detached = 0;
-  for (resume_link* link = &self; link != nullptr && link->running_inline();
-       link = link->resumer) {
+  for (resume_link* link = &self; link != nullptr && link->running_inline(); link = link->resumer) {
     link->inline_depth = 0;
     link->resumer_frame->must_suspend = true;
     ++detached;
@@ -227,7 +226,8 @@ inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
   // Only the stack is safe to read now (rule 3).
   if (!frame.must_suspend) return false;
   if (open_window.frame == &frame) open_window = {};  // closes with this call (rule 7)
-  if (frame.has_deferred) [[unlikely]] return run_cut_chain(frame, callee_link);
+  if (frame.has_deferred) [[unlikely]]
+    return run_cut_chain(frame, callee_link);
   return true;
 }
 

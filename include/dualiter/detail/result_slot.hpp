@@ -95,7 +95,7 @@ class result_slot {
 
 /// References are stored as pointers: the slot hands back the very object.
 template <class T>
-requires std::is_reference_v<T>
+  requires std::is_reference_v<T>
 class result_slot<T> {
  public:
   void set_value(T value) noexcept { value_ = std::addressof(value); }
