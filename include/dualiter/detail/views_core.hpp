@@ -89,12 +89,33 @@ computed_result_t<Out> make_computed(Make make) {
 }
 
 /// The sync side's cache of a computed element: the same handing-out rule as computed_result_t.
+/// Assignment rebuilds the element instead of assigning it, since a tuple holding a const
+/// reference (zip over a const range) cannot be assigned, yet iterators must be.
 template <class Out>
 class computed_cache {
+  static constexpr bool by_reference = std::is_reference_v<Out>;
+
  public:
+  computed_cache() noexcept = default;
+  computed_cache(computed_cache&& other) noexcept(std::is_nothrow_move_constructible_v<Out>) {
+    take(std::move(other.element_));
+  }
+  computed_cache(const computed_cache& other) requires std::copy_constructible<Out> {
+    take(other.element_);
+  }
+  computed_cache& operator=(computed_cache&& other) noexcept(
+      std::is_nothrow_move_constructible_v<Out>) {
+    take(std::move(other.element_));
+    return *this;
+  }
+  computed_cache& operator=(const computed_cache& other) requires std::copy_constructible<Out> {
+    if (this != &other) take(other.element_);
+    return *this;
+  }
+
   template <class Make>
   void set(Make make) {
-    if constexpr (std::is_reference_v<Out>) {
+    if constexpr (by_reference) {
       Out&& element = make();
       element_ = std::addressof(element);
     } else {
@@ -102,15 +123,22 @@ class computed_cache {
       element_.emplace(from_call{make});
     }
   }
-  computed_ref_t<Out> get() const {
-    return static_cast<computed_ref_t<Out>>(*element_);
-  }
+  computed_ref_t<Out> get() const { return static_cast<computed_ref_t<Out>>(*element_); }
 
  private:
+  using storage =
+      std::conditional_t<by_reference, std::remove_reference_t<Out>*, std::optional<Out>>;
+  template <class Other>
+  void take(Other&& other) {
+    if constexpr (by_reference) {
+      element_ = other;
+    } else {
+      element_.reset();
+      if (other) element_.emplace(*static_cast<Other&&>(other));
+    }
+  }
   // mutable: operator* is const, yet hands out a non-const lvalue of the element it computed.
-  mutable std::conditional_t<std::is_reference_v<Out>, std::remove_reference_t<Out>*,
-                             std::optional<Out>>
-      element_{};
+  mutable storage element_{};
 };
 
 /// The awaitable A (what anext returns, by value) together with its awaiter, for views that
