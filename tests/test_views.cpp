@@ -273,3 +273,437 @@ static_assert(DualIterable<decltype(views::chain(std::declval<dualv>(), std::dec
 static_assert(AsyncIterable<decltype(views::chain(std::declval<vec>(), std::declval<agen>()))>);
 
 }  // namespace protocol_matrix
+
+// ---------------------------------------------------------------------------------------------
+// Elements: references without copies, move-only elements
+// ---------------------------------------------------------------------------------------------
+
+TEST(views, hand_out_the_sources_own_elements_without_copying_on_both_sides) {
+  std::vector<std::string> words{"a", "bb", "ccc", "dddd"};
+  auto longer_than_one = [](const std::string& s) { return s.size() > 1; };
+  auto itself = [](std::string& s) -> std::string& { return s; };
+  auto v = dual(words) | views::transform(itself) | views::filter(longer_than_one) |
+           views::drop(1) | views::take(2) | views::take_while(longer_than_one) |
+           views::drop_while([](const std::string& s) { return s.empty(); });
+  static_assert(DualIterable<decltype(v)>);
+  static_assert(std::same_as<dualiter::sync_reference_t<decltype(v)>, std::string&>);
+  static_assert(std::same_as<dualiter::async_reference_t<decltype(v)>, std::string&>);
+  std::vector<const std::string*> sync_seen, async_seen;
+  for (std::string& s : v) sync_seen.push_back(&s);
+  sync_wait([&]() -> task<> {
+    auto it = dualiter::aiter(v);
+    while (auto x = co_await dualiter::anext(it)) async_seen.push_back(&*x);
+  }());
+  EXPECT_EQ(sync_seen, (std::vector<const std::string*>{&words[2], &words[3]}));
+  EXPECT_EQ(async_seen, sync_seen);
+}
+
+TEST(views, enumerate_zip_and_chain_refer_to_lvalue_elements) {
+  std::vector<std::string> words{"a", "bb"};
+  auto both = dual(words);
+  for (auto [i, s] : both | views::enumerate) EXPECT_EQ(&s, &words[i]);
+  auto zipped = views::zip(both, both);
+  sync_wait([&]() -> task<> {
+    auto it = dualiter::aiter(zipped);
+    std::size_t i = 0;
+    while (auto x = co_await dualiter::anext(it)) {
+      auto& [left, right] = *x;
+      EXPECT_EQ(&left, &words[i]);
+      EXPECT_EQ(&right, &words[i]);
+      ++i;
+    }
+    EXPECT_EQ(i, 2u);
+  }());
+  auto chained = views::chain(both, both);
+  std::vector<const std::string*> seen;
+  for (std::string& s : chained) seen.push_back(&s);
+  EXPECT_EQ(seen, (std::vector<const std::string*>{&words[0], &words[1], &words[0], &words[1]}));
+}
+
+namespace {
+async_generator<std::unique_ptr<int>> async_boxes(int n) {
+  for (int i = 1; i <= n; ++i) co_yield std::make_unique<int>(i);
+}
+generator<std::unique_ptr<int>> sync_boxes(int n) {
+  for (int i = 1; i <= n; ++i) co_yield std::make_unique<int>(i);
+}
+}  // namespace
+
+TEST(views, move_only_elements_pass_through_and_can_be_moved_out) {
+  auto not_two = [](const std::unique_ptr<int>& p) { return *p != 2; };
+  std::vector<int> sync_got;
+  for (auto&& box : sync_boxes(5) | views::filter(not_two) | views::drop(1) | views::take(2)) {
+    std::unique_ptr<int> mine = std::move(box);
+    sync_got.push_back(*mine);
+  }
+  EXPECT_EQ(sync_got, (std::vector<int>{3, 4}));
+  auto g = async_boxes(5) | views::filter(not_two) | views::drop(1) | views::take(2);
+  auto async_got = sync_wait([&]() -> task<std::vector<int>> {
+    std::vector<int> out;
+    auto it = dualiter::aiter(g);
+    while (auto x = co_await dualiter::anext(it)) {
+      std::unique_ptr<int> mine = std::move(*x);
+      out.push_back(*mine);
+    }
+    co_return out;
+  }());
+  EXPECT_EQ(async_got, sync_got);
+}
+
+TEST(views, zip_enumerate_and_chunk_move_rvalue_elements_into_what_they_hand_out) {
+  auto pairs = views::zip(async_boxes(2), async_boxes(3)) | views::enumerate;
+  auto sums = sync_wait([&]() -> task<std::vector<int>> {
+    std::vector<int> out;
+    auto it = dualiter::aiter(pairs);
+    while (auto x = co_await dualiter::anext(it)) {
+      auto& [i, boxes] = *x;
+      auto& [a, b] = boxes;
+      std::unique_ptr<int> mine = std::move(a);
+      out.push_back(static_cast<int>(i) * 100 + *mine + *b);
+    }
+    co_return out;
+  }());
+  EXPECT_EQ(sums, (std::vector<int>{2, 104}));
+  std::vector<std::size_t> sizes;
+  for (auto& chunk : sync_boxes(5) | views::chunk(2)) {
+    std::vector<std::unique_ptr<int>> mine = std::move(chunk);
+    sizes.push_back(mine.size());
+  }
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{2, 2, 1}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exceptions reach the ++ or anext that ran into them
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+struct boom : std::runtime_error {
+  boom() : std::runtime_error("boom") {}
+};
+
+// The callables of every adaptor that takes one, each throwing at the element 3.
+auto throw_at_three(int x) {
+  if (x == 3) throw boom();
+  return x;
+}
+auto throwing_adaptors() {
+  return std::tuple(
+      [](auto&& r) { return FWD(r) | views::transform(throw_at_three); },
+      [](auto&& r) { return FWD(r) | views::filter([](int x) { return throw_at_three(x) > 0; }); },
+      [](auto&& r) {
+        return FWD(r) | views::take_while([](int x) { return throw_at_three(x) > 0; });
+      },
+      [](auto&& r) {
+        return FWD(r) | views::drop_while([](int x) { return throw_at_three(x) < 3; });
+      });
+}
+
+// Pulls until an exception, counting elements: they must be exactly 1 and 2.
+template <class R>
+int sync_elements_before_exception(R&& r) {
+  int seen = 0;
+  try {
+    for (auto&& x : r) {
+      EXPECT_EQ(static_cast<int>(x), ++seen);
+    }
+  } catch (const boom&) {
+    return seen;
+  }
+  return -1;
+}
+template <class R>
+int async_elements_before_exception(R& r) {
+  return sync_wait([&]() -> task<int> {
+    int seen = 0;
+    auto it = dualiter::aiter(r);
+    try {
+      while (auto x = co_await dualiter::anext(it)) {
+        EXPECT_EQ(static_cast<int>(*x), ++seen);
+      }
+    } catch (const boom&) {
+      co_return seen;
+    }
+    co_return -1;
+  }());
+}
+}  // namespace
+
+namespace {
+template <class Adapt>
+void check_elements_before_exception(Adapt adapt, int expected) {
+  EXPECT_EQ(sync_elements_before_exception(adapt(sync_numbers(5))), expected) << "sync";
+  EXPECT_EQ(sync_elements_before_exception(adapt(dual_numbers(5))), expected) << "dual, sync";
+  auto a = adapt(async_numbers(5));
+  EXPECT_EQ(async_elements_before_exception(a), expected) << "async";
+  auto d = adapt(dual_numbers(5));
+  EXPECT_EQ(async_elements_before_exception(d), expected) << "dual, async";
+}
+}  // namespace
+
+TEST(views, an_exception_from_f_or_a_predicate_reaches_the_step_that_ran_it) {
+  auto [transform, filter, take_while, drop_while] = throwing_adaptors();
+  check_elements_before_exception(transform, 2);
+  check_elements_before_exception(filter, 2);
+  check_elements_before_exception(take_while, 2);
+  // drop_while's predicate throws while dropping 1 and 2, so nothing is handed out.
+  check_elements_before_exception(drop_while, 0);
+}
+
+TEST(views, an_exception_from_the_source_goes_through_every_adaptor) {
+  auto failing = []() -> async_generator<int> {
+    co_yield 1;
+    co_yield 2;
+    throw boom();
+  };
+  auto identity = [](int x) { return x; };
+  auto yes = [](int) { return true; };
+  auto no = [](int) { return false; };
+  auto later_id = [](int x) -> task<int> { co_return x; };
+  auto with = [&](auto v) { EXPECT_EQ(async_elements_before_exception(v), 2); };
+  with(failing() | views::transform(identity));
+  with(failing() | views::filter(yes));
+  with(failing() | views::take(10));
+  with(failing() | views::take_while(yes));
+  with(failing() | views::drop_while(no));
+  with(failing() | views::then(later_id));
+  with(views::chain(failing(), async_numbers(3)));
+  with(views::zip(failing(), sync_numbers(5)) |
+       views::transform([](auto t) { return std::get<0>(t); }));
+  with(failing() | views::enumerate | views::transform([](auto& p) { return std::get<1>(p); }));
+  auto chunks = failing() | views::chunk(1) | views::transform([](auto& v) { return v[0]; });
+  with(std::move(chunks));
+  auto dropped = failing() | views::drop(1) | views::transform([](int x) { return x - 1; });
+  EXPECT_EQ(async_elements_before_exception(dropped), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The anext rules, with a source that suspends for real
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+// 1..n, each after a wait the test ends by resuming the spot.
+async_generator<int> parked_numbers(parking_spot& spot, int n, int* live = nullptr) {
+  std::optional<lifetime_counter> guard;
+  if (live) guard.emplace(live);
+  for (int i = 1; i <= n; ++i) {
+    co_await spot.wait();
+    co_yield i;
+  }
+}
+
+// Every async adaptor but merge (which needs a loop), over a parked source.
+auto all_adaptors() {
+  return std::tuple(
+      [](auto&& r) { return FWD(r) | views::transform([](int x) { return x; }); },
+      [](auto&& r) { return FWD(r) | views::filter(odd); },
+      [](auto&& r) { return FWD(r) | views::take(5); },
+      [](auto&& r) { return FWD(r) | views::take_while([](int) { return true; }); },
+      [](auto&& r) { return FWD(r) | views::drop(1); },
+      [](auto&& r) { return FWD(r) | views::drop_while([](int x) { return x < 2; }); },
+      [](auto&& r) { return FWD(r) | views::enumerate; },
+      [](auto&& r) { return views::zip(FWD(r), ten_to_sixty); },
+      [](auto&& r) { return views::chain(FWD(r), ten_to_sixty); },
+      [](auto&& r) { return FWD(r) | views::chunk(2); },
+      [](auto&& r) { return FWD(r) | views::then([](int x) -> task<int> { co_return x; }); });
+}
+}  // namespace
+
+TEST(views, a_second_anext_while_one_is_pending_throws_already_running) {
+  std::apply(
+      [](auto... adapt) {
+        auto check = [](auto adapt_one) {
+          parking_spot spot;
+          auto v = adapt_one(parked_numbers(spot, 4));
+          auto it = dualiter::aiter(v);
+          bool got_first = false, refused = false;
+          auto first = spawn([&]() -> task<> { got_first = bool(co_await dualiter::anext(it)); });
+          auto second = spawn([&]() -> task<> {
+            try {
+              co_await dualiter::anext(it);
+            } catch (const dualiter::already_running&) {
+              refused = true;
+            }
+          });
+          EXPECT_TRUE(refused);
+          EXPECT_TRUE(second.done());
+          while (spot.occupied() && !first.done()) spot.resume();
+          EXPECT_TRUE(first.done());
+          EXPECT_TRUE(got_first);
+        };
+        (check(adapt), ...);
+      },
+      all_adaptors());
+}
+
+TEST(views, every_adaptor_works_across_real_suspensions_and_leaks_nothing_when_abandoned) {
+  std::apply(
+      [](auto... adapt) {
+        auto check = [](auto adapt_one) {
+          int live = 0;
+          parking_spot spot;
+          // Run to the end, resuming the source whenever it waits.
+          std::size_t elements = 0;
+          {
+            auto v = adapt_one(parked_numbers(spot, 6, &live));
+            auto consumer = spawn([&]() -> task<> {
+              auto it = dualiter::aiter(v);
+              while (co_await dualiter::anext(it)) ++elements;
+              EXPECT_FALSE(co_await dualiter::anext(it)) << "after the end it stays empty";
+            });
+            while (!consumer.done()) {
+              ASSERT_TRUE(spot.occupied());
+              spot.resume();
+            }
+            EXPECT_FALSE(consumer.error());
+          }
+          EXPECT_GT(elements, 0u);
+          EXPECT_EQ(live, 0);
+          // Abandon the consumer at every wait: the view and the source's frame go with it.
+          for (int waits = 1; waits <= 6; ++waits) {
+            auto v = adapt_one(parked_numbers(spot, 6, &live));
+            auto consumer = spawn([&]() -> task<> {
+              auto it = dualiter::aiter(v);
+              while (co_await dualiter::anext(it)) {
+              }
+            });
+            for (int k = 1; k < waits && spot.occupied(); ++k) spot.resume();
+            if (!consumer.done()) consumer.abandon();
+          }
+          EXPECT_EQ(live, 0);
+        };
+        (check(adapt), ...);
+      },
+      all_adaptors());
+}
+
+TEST(views, filter_drops_elements_that_arrive_after_real_suspensions) {
+  parking_spot spot;
+  auto v = parked_numbers(spot, 7) | views::filter(odd) | views::transform([](int x) {
+             if (x == 7) throw boom();
+             return x * 10;
+           });
+  std::vector<int> got;
+  bool failed = false;
+  auto consumer = spawn([&]() -> task<> {
+    auto it = dualiter::aiter(v);
+    try {
+      while (auto x = co_await dualiter::anext(it)) got.push_back(*x);
+    } catch (const boom&) {
+      failed = true;
+    }
+  });
+  while (!consumer.done()) spot.resume();
+  EXPECT_EQ(got, (std::vector<int>{10, 30, 50}));
+  EXPECT_TRUE(failed) << "the exception from f, after a real suspension, reaches the consumer";
+}
+
+TEST(views, a_predicate_that_throws_after_a_real_suspension_reaches_the_consumer) {
+  parking_spot spot;
+  auto v = parked_numbers(spot, 5) | views::filter([](int x) { return throw_at_three(x) > 1; });
+  std::vector<int> got;
+  bool failed = false;
+  auto consumer = spawn([&]() -> task<> {
+    auto it = dualiter::aiter(v);
+    try {
+      while (auto x = co_await dualiter::anext(it)) got.push_back(*x);
+    } catch (const boom&) {
+      failed = true;
+    }
+  });
+  while (!consumer.done()) spot.resume();
+  EXPECT_EQ(got, (std::vector<int>{2}));
+  EXPECT_TRUE(failed);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Early stop, counts, endless sources, cost
+// ---------------------------------------------------------------------------------------------
+
+TEST(views, take_stops_pulling_after_n_on_both_sides) {
+  int produced = 0;
+  auto sync_source = [&]() -> generator<int> {
+    for (int i = 1;; ++i) {
+      ++produced;
+      co_yield i;
+    }
+  };
+  EXPECT_EQ(sync_values(*std::make_unique<decltype(sync_source() | views::take(3))>(
+                sync_source() | views::take(3))),
+            (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(produced, 3);
+  produced = 0;
+  auto async_source = [&]() -> async_generator<int> {
+    for (int i = 1;; ++i) {
+      ++produced;
+      co_yield i;
+    }
+  };
+  auto a = async_source() | views::take(3);
+  EXPECT_EQ(async_values(a), (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(produced, 3);
+  produced = 0;
+  auto none = async_source() | views::take(0);
+  EXPECT_EQ(async_values(none), std::vector<int>{});
+  EXPECT_EQ(produced, 0) << "take(0) never asks the source";
+  produced = 0;
+  auto chunks = sync_source() | views::chunk(2) | views::take(2);
+  EXPECT_EQ(sync_values(chunks).size(), 2u);
+  EXPECT_EQ(produced, 4) << "a chunk pulls exactly its own elements";
+}
+
+TEST(views, counts_are_checked_negative_ones_throw) {
+  EXPECT_THROW(views::take(-1), std::invalid_argument);
+  EXPECT_THROW((void)views::drop(async_numbers(3), -2), std::invalid_argument);
+  EXPECT_THROW(views::chunk(0), std::invalid_argument);
+  EXPECT_THROW(views::chunk(-3), std::invalid_argument);
+  EXPECT_THROW(views::chunk(0u), std::invalid_argument);
+  auto huge = async_numbers(3) | views::take(std::numeric_limits<std::size_t>::max());
+  EXPECT_EQ(async_values(huge), (std::vector<int>{1, 2, 3}));
+  auto huge_drop = sync_numbers(3) | views::drop(std::numeric_limits<long long>::max());
+  EXPECT_EQ(sync_values(huge_drop), std::vector<int>{});
+}
+
+TEST(views, ten_million_filtered_out_elements_keep_the_stack_flat) {
+  dualiter::testing::stack_extent probe;
+  auto numbers = [](dualiter::testing::stack_extent& p) -> async_generator<int> {
+    for (int i = 0; i < 10'000'000; ++i) {
+      if (i % 1024 == 0) p.note();
+      co_yield i;
+    }
+  };
+  auto last = [&]() -> task<int> {
+    auto v = numbers(probe) | views::filter([](int x) { return x == 9'999'999; }) |
+             views::transform([](int x) { return x; }) | views::drop_while([](int) { return false; });
+    auto it = dualiter::aiter(v);
+    int found = -1;
+    while (auto x = co_await dualiter::anext(it)) found = *x;
+    co_return found;
+  };
+  EXPECT_EQ(sync_wait(last()), 9'999'999);
+  EXPECT_LT(probe.bytes(), 4096u);
+}
+
+TEST(views, elements_computed_from_a_result_that_owns_its_element_stay_valid) {
+  // transform's results own their values; enumerate and drop downstream must not refer to a
+  // result that is gone (AddressSanitizer reports it if they do).
+  auto v = async_numbers(4) | views::transform([](int x) { return std::to_string(x); }) |
+           views::filter([](const std::string& s) { return s != "2"; }) | views::enumerate |
+           views::drop(1) | views::transform([](auto& p) { return std::get<1>(p) + "!"; });
+  EXPECT_EQ(async_values(v), (std::vector<std::string>{"3!", "4!"}));
+}
+
+TEST(views, a_pipeline_allocates_nothing_per_element) {
+  auto sum = []() -> task<long> {
+    auto v = async_numbers(10'000) | views::transform([](int x) { return x * 2; }) |
+             views::filter([](int x) { return x % 3 != 0; }) | views::take(5'000) |
+             views::enumerate | views::drop(1);
+    auto it = dualiter::aiter(v);
+    long total = 0;
+    while (auto x = co_await dualiter::anext(it)) total += std::get<1>(*x);
+    co_return total;
+  };
+  auto t = sum();
+  dualiter::testing::allocation_scope scope;
+  EXPECT_EQ(sync_wait(std::move(t)), 37'499'998L);
+  EXPECT_LE(scope.count(), 4) << "the generator's frame, two loop stubs and sync_wait's driver";
+}

@@ -70,24 +70,10 @@ template <class F>
 from_call(F) -> from_call<F>;
 
 /// What a computed element (a transform result, an enumerate pair) is handed out as on both
-/// sides: a reference stays the very reference; a value is kept in the iterator (sync) or in the
-/// anext result (async) and handed out as an lvalue, so the two sides agree on the type.
+/// sides: a reference stays the very reference; a value is kept in the iterator and handed out
+/// as an lvalue, valid until the next ++ or anext, so the two sides agree on the type.
 template <class Out>
 using computed_ref_t = std::conditional_t<std::is_reference_v<Out>, Out, Out&>;
-template <class Out>
-using computed_result_t =
-    std::conditional_t<std::is_reference_v<Out>, anext_result<Out>, std::optional<Out>>;
-
-template <class Out, class Make>
-computed_result_t<Out> make_computed(Make make) {
-  if constexpr (std::is_reference_v<Out>) {
-    Out&& element = make();  // named, so that an rvalue reference has an address too
-    return computed_result_t<Out>(std::addressof(element));
-  } else {
-    return computed_result_t<Out>(std::in_place, from_call{make});
-  }
-}
-
 /// The sync side's cache of a computed element: the same handing-out rule as computed_result_t.
 /// Assignment rebuilds the element instead of assigning it, since a tuple holding a const
 /// reference (zip over a const range) cannot be assigned, yet iterators must be.
@@ -124,6 +110,13 @@ class computed_cache {
     }
   }
   computed_ref_t<Out> get() const { return static_cast<computed_ref_t<Out>>(*element_); }
+  std::remove_reference_t<Out>* address() const noexcept {
+    if constexpr (by_reference) {
+      return element_;
+    } else {
+      return std::addressof(*element_);
+    }
+  }
 
  private:
   using storage =

@@ -115,22 +115,45 @@ class transform_iterator : public sync_cursor<S> {
   computed_cache<out> cache_;
 };
 
-template <class SrcIt, class F>
-class transform_aiter {
-  using out = std::invoke_result_t<F&, anext_ref_t<SrcIt>>;
+/// The async side of transform and enumerate: a forwarder whose elements are computed from
+/// the source's and kept in the iterator, next to the source's result, which is kept too: its
+/// element may live in it (a std::optional), and the computed element may refer to it.
+template <class Derived, class SrcIt, class Out>
+class computing_aiter {
+  using source_result = std::remove_cvref_t<anext_result_t<SrcIt>>;
 
  public:
-  using result = computed_result_t<out>;
-  transform_aiter(SrcIt it, F& f) : it_(std::move(it)), f_(&f) {}
-  auto anext() { return forwarding_awaiter<transform_aiter, SrcIt>(*this, it_, false); }
-  template <class Src>
-  result settle(Src r) {
+  using result = anext_result<computed_ref_t<Out>>;
+  explicit computing_aiter(SrcIt it) : it_(std::move(it)) {}
+  auto anext() { return forwarding_awaiter<computing_aiter, SrcIt>(*this, it_, false); }
+  result settle(source_result r) {
+    held_.reset();
     if (!r) return result();
-    return make_computed<out>([&]() -> out { return std::invoke(*f_, *r); });
+    held_.emplace(std::move(r));
+    cache_.set([this]() -> Out { return static_cast<Derived&>(*this).compute(**held_); });
+    return result(cache_.address());
   }
 
  private:
   SrcIt it_;
+  std::optional<source_result> held_;
+  computed_cache<Out> cache_;
+};
+
+template <class SrcIt, class F>
+class transform_aiter
+    : public computing_aiter<transform_aiter<SrcIt, F>, SrcIt,
+                             std::invoke_result_t<F&, anext_ref_t<SrcIt>>> {
+  using out = std::invoke_result_t<F&, anext_ref_t<SrcIt>>;
+
+ public:
+  transform_aiter(SrcIt it, F& f) : computing_aiter<transform_aiter, SrcIt, out>(std::move(it)), f_(&f) {}
+  template <class E>
+  out compute(E&& element) {
+    return std::invoke(*f_, static_cast<E&&>(element));
+  }
+
+ private:
   F* f_;
 };
 
@@ -423,21 +446,19 @@ class enumerate_iterator : public sync_cursor<S> {
 };
 
 template <class SrcIt>
-class enumerate_aiter {
+class enumerate_aiter
+    : public computing_aiter<enumerate_aiter<SrcIt>, SrcIt, enumerated_t<anext_ref_t<SrcIt>>> {
   using out = enumerated_t<anext_ref_t<SrcIt>>;
 
  public:
-  using result = computed_result_t<out>;
-  enumerate_aiter(SrcIt it, std::size_t /*unused*/) : it_(std::move(it)) {}
-  auto anext() { return forwarding_awaiter<enumerate_aiter, SrcIt>(*this, it_, false); }
-  template <class Src>
-  result settle(Src r) {
-    if (!r) return result();
-    return result(std::in_place, index_++, *r);
+  enumerate_aiter(SrcIt it, std::size_t /*unused*/)
+      : computing_aiter<enumerate_aiter, SrcIt, out>(std::move(it)) {}
+  template <class E>
+  out compute(E&& element) {
+    return out(index_++, static_cast<E&&>(element));
   }
 
  private:
-  SrcIt it_;
   std::size_t index_ = 0;
 };
 
