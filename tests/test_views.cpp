@@ -707,3 +707,132 @@ TEST(views, a_pipeline_allocates_nothing_per_element) {
   EXPECT_EQ(sync_wait(std::move(t)), 37'499'998L);
   EXPECT_LE(scope.count(), 4) << "the generator's frame, two loop stubs and sync_wait's driver";
 }
+
+// ---------------------------------------------------------------------------------------------
+// then and merge
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+// Yields tag*10 + 1, tag*10 + 2, ... each after its delay from `delays`.
+async_generator<int> timed(int tag, std::vector<int> delays, int* live = nullptr,
+                           std::vector<std::string>* log = nullptr) {
+  std::optional<lifetime_counter> guard;
+  if (live) guard.emplace(live);
+  int i = 0;
+  for (int delay : delays) {
+    co_await dualiter::sleep_for(std::chrono::milliseconds(delay));
+    if (log) log->push_back("produce " + std::to_string(tag * 10 + i + 1));
+    co_yield tag * 10 + ++i;
+  }
+}
+}  // namespace
+
+TEST(views, then_awaits_f_for_every_element_in_order) {
+  std::vector<std::string> log;
+  auto slow_square = [&](int x) -> task<int> {
+    log.push_back("start " + std::to_string(x));
+    co_await dualiter::sleep_for(std::chrono::milliseconds(4 - x));
+    co_return x * x;
+  };
+  auto v = async_numbers(3) | views::then(slow_square);
+  EXPECT_EQ(dualiter::run(collect_async(v)), (std::vector<int>{1, 4, 9}));
+  EXPECT_EQ(log, (std::vector<std::string>{"start 1", "start 2", "start 3"}));
+  auto failing = sync_numbers(3) | views::then([](int x) -> task<int> {
+                   if (x == 2) throw boom();
+                   co_return x;
+                 });
+  EXPECT_EQ(async_elements_before_exception(failing), 1);
+}
+
+TEST(views, merge_gives_elements_in_arrival_order) {
+  auto m = views::merge(timed(1, {10, 20}), timed(2, {15, 10}));
+  static_assert(AsyncIterable<decltype(m)> && !SyncIterable<decltype(m)>);
+  EXPECT_EQ(dualiter::run(collect_async(m)), (std::vector<int>{11, 21, 22, 12}));
+}
+
+TEST(views, merge_runs_the_sources_concurrently) {
+  auto m = views::merge(timed(1, {30, 30}), timed(2, {30, 30}), timed(3, {30, 30}));
+  const auto start = std::chrono::steady_clock::now();
+  auto got = dualiter::run(collect_async(m));
+  const auto took = std::chrono::steady_clock::now() - start;
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<int>{11, 12, 21, 22, 31, 32}));
+  EXPECT_LT(took, 150ms) << "three sources of 60 ms each, run one after another, take 180 ms";
+}
+
+TEST(views, merge_lets_no_source_run_ahead_of_the_consumer) {
+  std::vector<std::string> log;
+  auto m = views::merge(timed(1, {0, 0, 0}, nullptr, &log));
+  dualiter::run([&]() -> task<> {
+    auto it = dualiter::aiter(m);
+    while (auto x = co_await dualiter::anext(it)) log.push_back("got " + std::to_string(*x));
+  }());
+  EXPECT_EQ(log, (std::vector<std::string>{"produce 11", "got 11", "produce 12", "got 12",
+                                           "produce 13", "got 13"}));
+}
+
+TEST(views, merge_of_sync_and_empty_sources_and_references) {
+  std::vector<int> a{1, 2}, b{3};
+  auto m = views::merge(a, b, std::vector<int>{}, async_numbers(0));
+  auto got = dualiter::run(collect_async(m));
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<int>{1, 2, 3}));
+  auto refs = views::merge(a, b);
+  static_assert(std::same_as<dualiter::async_reference_t<decltype(refs)>, int&>);
+  dualiter::run([&]() -> task<> {
+    auto it = dualiter::aiter(refs);
+    while (auto x = co_await dualiter::anext(it)) {
+      EXPECT_TRUE(&*x == &a[0] || &*x == &a[1] || &*x == &b[0]);
+    }
+  }());
+}
+
+TEST(views, merge_ends_with_the_first_exception_and_destroys_the_other_sources_then) {
+  int live = 0;
+  auto failing = []() -> async_generator<int> {
+    co_yield 1;
+    co_await dualiter::sleep_for(5ms);
+    throw boom();
+  };
+  auto m = views::merge(failing(), timed(2, {1000, 1000}, &live));
+  const auto start = std::chrono::steady_clock::now();
+  dualiter::run([&]() -> task<> {
+    auto it = dualiter::aiter(m);
+    EXPECT_EQ(*co_await dualiter::anext(it), 1);
+    EXPECT_EQ(live, 1);
+    EXPECT_THROW(co_await dualiter::anext(it), boom);
+    EXPECT_EQ(live, 0) << "the other source is destroyed when the merge fails, not later";
+    EXPECT_FALSE(co_await dualiter::anext(it)) << "after the exception the merge is over";
+  }());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 500ms) << "nothing waits for the sleeper";
+}
+
+TEST(views, merge_abandoned_after_any_number_of_elements_destroys_every_source) {
+  int live = 0;
+  for (std::size_t k = 0; k <= 6; ++k) {
+    {
+      auto m = views::merge(timed(1, {1, 3, 1}, &live), timed(2, {2, 0, 2}, &live),
+                            async_numbers(-1) | views::take(0));
+      dualiter::run([&]() -> task<> {
+        auto it = dualiter::aiter(m);
+        for (std::size_t i = 0; i < k; ++i) EXPECT_TRUE(co_await dualiter::anext(it));
+      }());
+    }
+    EXPECT_EQ(live, 0) << "after " << k << " elements";
+  }
+}
+
+TEST(views, merge_refuses_a_second_anext_and_a_missing_loop) {
+  auto m = views::merge(timed(1, {5}));
+  dualiter::run([&]() -> task<> {
+    auto it = dualiter::aiter(m);
+    int got = 0;
+    auto first = spawn([&]() -> task<> { got = *co_await dualiter::anext(it); });
+    EXPECT_THROW(co_await dualiter::anext(it), dualiter::already_running);
+    co_await dualiter::sleep_for(20ms);
+    EXPECT_TRUE(first.done());
+    EXPECT_EQ(got, 11);
+  }());
+  auto unlooped = views::merge(async_numbers(2));
+  EXPECT_THROW(sync_wait(collect_async(unlooped)), dualiter::no_running_event_loop);
+}

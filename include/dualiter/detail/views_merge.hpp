@@ -76,8 +76,10 @@ class merge_child {
       bool await_ready() noexcept { return false; }
       std::coroutine_handle<> await_suspend(std::coroutine_handle<promise_type> h) noexcept {
         State& state = h.promise().state;
+        // The consumer waits for an element, the end of all, or an error: not for this end.
         --state.running;
-        return state.wake();
+        if (state.running == 0 || state.error) return state.wake();
+        return std::noop_coroutine();
       }
       void await_resume() noexcept {}
     };
