@@ -102,6 +102,12 @@ struct with_argument {
   }
 };
 
+/// What a rejected partial application gives, so that piping into it adds no second error.
+struct rejected {
+  template <class R>
+  friend void operator|(R&&, rejected) noexcept {}
+};
+
 template <class Fn, class Arg>
 auto closure_of(Arg arg) {
   return ::dualiter::detail::view_closure<Fn, Arg>(std::move(arg));
@@ -219,6 +225,8 @@ struct count_adaptor : detail_views::with_argument<count_adaptor<Tag>> {
     Tag::template assert_count<N>();
     if constexpr (::dualiter::detail::is_count_v<N>) {
       return detail_views::closure_of<count_adaptor>(Tag::count(n));
+    } else {
+      return detail_views::rejected{};  // `r | rejected` compiles: the assertion stays alone
     }
   }
 };
@@ -341,8 +349,10 @@ struct sources_adaptor {
   auto operator()(R&&... r) const {
     namespace d = ::dualiter::detail;
     Tag::template assert_sources<R...>();
-    if constexpr ((d::iterable_source<R> && ...) && Tag::template valid<R...>) {
-      return typename Tag::template view<R...>(static_cast<R&&>(r)...);
+    if constexpr ((d::iterable_source<R> && ...)) {
+      if constexpr (Tag::template valid<R...>) {
+        return typename Tag::template view<R...>(static_cast<R&&>(r)...);
+      }
     }
   }
 };

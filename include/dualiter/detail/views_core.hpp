@@ -348,6 +348,7 @@ class pull_loop {
 /// The async iterator of a view's source: its own for an async source, or a sync source's
 /// iterators seen asynchronously (zip, chain and merge of mixed inputs).
 template <class S>
+requires iterable_source<S>
 auto source_aiter(S& source) {
   if constexpr (AsyncIterable<S&>) {
     return dualiter::aiter(source);
