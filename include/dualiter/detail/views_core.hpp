@@ -17,6 +17,8 @@
 #include <coroutine>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <new>
 #include <optional>
 #include <tuple>
 #include <type_traits>
@@ -312,16 +314,19 @@ class pull_loop {
       auto&& element = *r;
       if (!static_cast<Derived&>(*this).keep(element)) return false;
     }
-    out_.emplace(std::move(r));
+    if constexpr (std::is_move_assignable_v<result>) {
+      out_ = std::move(r);
+    } else {  // a std::optional of a tuple of const references, say
+      out_.~result();
+      ::new (static_cast<void*>(std::addressof(out_))) result(std::move(r));
+    }
     return true;
   }
 
   result finish() {
     busy_ = false;
     if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-    result r = std::move(*out_);
-    out_.reset();
-    return r;
+    return std::move(out_);
   }
 
   // The stub was resumed: the source's pending anext completed after a real suspension.
@@ -339,7 +344,7 @@ class pull_loop {
   }
 
   std::optional<held_awaiter<awaitable>> pending_;
-  std::optional<result> out_;
+  result out_{};  // an optional-like result is empty when value-initialised
   std::exception_ptr error_;
   loop_stub stub_;
   bool busy_ = false;

@@ -58,31 +58,55 @@ class sync_cursor {
 };
 
 /// Forwarder awaiter: one anext of the view is one anext of the source; Self::settle turns the
-/// source's result into the view's.
-template <class Self, class SrcIt>
+/// source's result into the view's. With CanEnd (take, take_while) the view may have ended on
+/// its own, and then the source is not asked at all.
+template <class Self, class SrcIt, bool CanEnd>
 class forwarding_awaiter
     : public inline_aware_like<typename held_awaiter<anext_awaitable_t<SrcIt>>::awaiter> {
   using held = held_awaiter<anext_awaitable_t<SrcIt>>;
 
  public:
-  /// `skip`: the view has ended, so the source is not asked at all.
-  forwarding_awaiter(Self& self, SrcIt& it, bool skip) : self_(self) {
-    if (!skip) inner_.emplace([&it] { return dualiter::anext(it); });
+  forwarding_awaiter(Self& self, SrcIt& it, bool ended) : self_(self) {
+    if (!ended) inner_.emplace([&it] { return dualiter::anext(it); });
   }
-  bool await_ready() { return !inner_ || inner_->get().await_ready(); }
+  forwarding_awaiter(Self& self, SrcIt& it) requires(!CanEnd)
+      : self_(self), inner_([&it] { return dualiter::anext(it); }) {}
+
+  bool await_ready() { return !engaged() || inner().await_ready(); }
   template <class P>
   decltype(auto) await_suspend(std::coroutine_handle<P> h) {
-    return inner_->get().await_suspend(h);
+    return inner().await_suspend(h);
   }
   auto await_resume() {
-    if (!inner_) return typename Self::result();
-    return self_.settle(inner_->get().await_resume());
+    if (!engaged()) return typename Self::result();
+    return self_.settle(inner().await_resume());
   }
 
  private:
+  bool engaged() const noexcept {
+    if constexpr (CanEnd) {
+      return inner_.has_value();
+    } else {
+      return true;
+    }
+  }
+  auto& inner() {
+    if constexpr (CanEnd) {
+      return inner_->get();
+    } else {
+      return inner_.get();
+    }
+  }
   Self& self_;
-  std::optional<held> inner_;
+  std::conditional_t<CanEnd, std::optional<held>, held> inner_;
 };
+
+/// Whether a result of anext only points to its element (which then lives elsewhere until the
+/// next anext), rather than holding it.
+template <class Result>
+inline constexpr bool points_to_element_v = std::is_pointer_v<Result>;
+template <class Ref>
+inline constexpr bool points_to_element_v<anext_result<Ref>> = true;
 
 // --- transform -------------------------------------------------------------------------------
 
@@ -125,18 +149,26 @@ class computing_aiter {
  public:
   using result = anext_result<computed_ref_t<Out>>;
   explicit computing_aiter(SrcIt it) : it_(std::move(it)) {}
-  auto anext() { return forwarding_awaiter<computing_aiter, SrcIt>(*this, it_, false); }
+  auto anext() { return forwarding_awaiter<computing_aiter, SrcIt, false>(*this, it_); }
   result settle(source_result r) {
-    held_.reset();
-    if (!r) return result();
-    held_.emplace(std::move(r));
-    cache_.set([this]() -> Out { return static_cast<Derived&>(*this).compute(**held_); });
+    if constexpr (points_to_element_v<source_result>) {
+      if (!r) return result();
+      cache_.set([&]() -> Out { return static_cast<Derived&>(*this).compute(*r); });
+    } else {
+      held_.reset();
+      if (!r) return result();
+      held_.emplace(std::move(r));
+      cache_.set([this]() -> Out { return static_cast<Derived&>(*this).compute(**held_); });
+    }
     return result(cache_.address());
   }
 
  private:
   SrcIt it_;
-  std::optional<source_result> held_;
+  struct none {};
+  [[no_unique_address]] std::conditional_t<points_to_element_v<source_result>, none,
+                                           std::optional<source_result>>
+      held_;
   computed_cache<Out> cache_;
 };
 
@@ -342,7 +374,7 @@ class take_aiter {
  public:
   using result = std::remove_cvref_t<anext_result_t<SrcIt>>;
   take_aiter(SrcIt it, std::size_t n) : it_(std::move(it)), left_(n) {}
-  auto anext() { return forwarding_awaiter<take_aiter, SrcIt>(*this, it_, left_ == 0); }
+  auto anext() { return forwarding_awaiter<take_aiter, SrcIt, true>(*this, it_, left_ == 0); }
   result settle(result r) {
     left_ = r ? left_ - 1 : 0;
     return r;
@@ -389,7 +421,7 @@ class take_while_aiter {
  public:
   using result = std::remove_cvref_t<anext_result_t<SrcIt>>;
   take_while_aiter(SrcIt it, Pred& p) : it_(std::move(it)), pred_(&p) {}
-  auto anext() { return forwarding_awaiter<take_while_aiter, SrcIt>(*this, it_, done_); }
+  auto anext() { return forwarding_awaiter<take_while_aiter, SrcIt, true>(*this, it_, done_); }
   result settle(result r) {
     if (r) {
       auto&& element = *r;
