@@ -3,7 +3,9 @@
 // copies, move-only elements, exceptions where they belong, early stop, endless sources — and
 // the protocol matrix at compile time.
 #include <chrono>
+#include <coroutine>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -14,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <dualiter/adapters.hpp>
+#include <dualiter/algorithm.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/generator.hpp>
@@ -835,4 +838,71 @@ TEST(views, merge_refuses_a_second_anext_and_a_missing_loop) {
   }());
   auto unlooped = views::merge(async_numbers(2));
   EXPECT_THROW(sync_wait(collect_async(unlooped)), dualiter::no_running_event_loop);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Other libraries' async sequences: the next() shape, and async_iterable_traits
+// ---------------------------------------------------------------------------------------------
+
+namespace foreign {
+// An awaiter ready at once: the foreign library's own, knowing nothing of dualiter.
+template <class T>
+struct ready {
+  T value;
+  bool await_ready() const noexcept { return true; }
+  void await_suspend(std::coroutine_handle<>) const noexcept {}
+  T await_resume() { return std::move(value); }
+};
+
+// folly::coro-like: `co_await r.next()` gives an optional, empty at the end. No aiter anywhere.
+struct next_sequence {
+  int left;
+  ready<std::optional<int>> next() {
+    if (left == 0) return {std::nullopt};
+    return {left--};
+  }
+};
+
+// Resumed with async_resume() instead, like Asio's experimental::coro: adapted through
+// dualiter::async_iterable_traits, with no name added to this namespace.
+struct resumable {
+  int left;
+  ready<std::optional<int>> async_resume() {
+    if (left == 0) return {std::nullopt};
+    return {left--};
+  }
+};
+}  // namespace foreign
+
+template <>
+struct dualiter::async_iterable_traits<foreign::resumable> {
+  struct iterator {
+    foreign::resumable* r;
+    auto anext() { return r->async_resume(); }
+  };
+  static iterator aiter(foreign::resumable& r) { return {&r}; }
+};
+
+static_assert(AsyncIterable<foreign::next_sequence> && !SyncIterable<foreign::next_sequence>);
+static_assert(AsyncIterable<foreign::resumable>);
+static_assert(!AsyncIterable<std::vector<int>> && !AsyncIterable<generator<int>>,
+              "sync sequences stay sync only");
+
+TEST(foreign_sequences, the_next_shape_is_async_iterable_without_wrappers) {
+  dualiter::testing::check_async_iterable_laws([] { return foreign::next_sequence{3}; },
+                                               std::vector<int>{3, 2, 1});
+  foreign::next_sequence s{4};
+  auto v = s | views::filter(odd) | views::transform([](int x) { return x * 10; });
+  EXPECT_EQ(async_values(v), (std::vector<int>{30, 10}));
+  std::vector<int> seen;
+  sync_wait(dualiter::for_each(foreign::next_sequence{2}, [&](int x) { seen.push_back(x); }));
+  EXPECT_EQ(seen, (std::vector<int>{2, 1}));
+}
+
+TEST(foreign_sequences, async_iterable_traits_adapt_any_other_shape) {
+  dualiter::testing::check_async_iterable_laws([] { return foreign::resumable{3}; },
+                                               std::vector<int>{3, 2, 1});
+  foreign::resumable r{3};
+  auto v = views::zip(r, ten_to_sixty);
+  EXPECT_EQ(async_values(v).size(), 3u);
 }
