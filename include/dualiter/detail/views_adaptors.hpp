@@ -53,6 +53,11 @@ std::size_t checked_count(N n, const char* negative_message) {
   return static_cast<std::size_t>(n);
 }
 
+/// For static_assert: a plain constant, so that Clang names the type without listing every
+/// unsatisfied part of the concept (which would take the error over 40 lines).
+template <class S>
+inline constexpr bool iterable_source_v = iterable_source<S>;
+
 template <class N>
 inline constexpr bool is_count_v = std::is_integral_v<N> && !std::is_same_v<N, bool>;
 
@@ -61,7 +66,7 @@ inline constexpr bool is_count_v = std::is_integral_v<N> && !std::is_same_v<N, b
 // The message must be a string literal, so each adaptor spells its own; the macro only saves
 // repeating the same sentence. Undefined at the end of this header.
 #define DUALITER_VIEWS_ASSERT_SOURCE(NAME, R)                                                   \
-  static_assert(::dualiter::detail::iterable_source<R>,                                         \
+  static_assert(::dualiter::detail::iterable_source_v<R>,                                       \
                 "dualiter::views::" NAME ": the source is not iterable: it has neither "        \
                 "begin()/end() nor aiter(). Fix: pass a range, a dualiter::generator or an "    \
                 "async iterable (a dualiter::async_generator, dualiter::as_async(r), ...)")
@@ -346,7 +351,7 @@ struct zip_tag {
   template <class... R>
   static constexpr auto assert_sources() {
     static_assert(sizeof...(R) > 0, "dualiter::views::zip: give it at least one source");
-    static_assert((::dualiter::detail::iterable_source<R> && ...),
+    static_assert((::dualiter::detail::iterable_source_v<R> && ...),
                   "dualiter::views::zip: a source is not iterable: it has neither begin()/end() "
                   "nor aiter(). Fix: pass ranges, generators or async iterables");
   }
@@ -369,7 +374,7 @@ struct chain_tag {
   template <class... R>
   static constexpr auto assert_sources() {
     static_assert(sizeof...(R) > 0, "dualiter::views::chain: give it at least one source");
-    static_assert((::dualiter::detail::iterable_source<R> && ...),
+    static_assert((::dualiter::detail::iterable_source_v<R> && ...),
                   "dualiter::views::chain: a source is not iterable: it has neither "
                   "begin()/end() nor aiter(). Fix: pass ranges, generators or async iterables");
     if constexpr ((::dualiter::detail::iterable_source<R> && ...) && sizeof...(R) > 0) {
@@ -387,7 +392,7 @@ struct merge_tag {
   template <class... R>
   static constexpr auto assert_sources() {
     static_assert(sizeof...(R) > 0, "dualiter::views::merge: give it at least one source");
-    static_assert((::dualiter::detail::iterable_source<R> && ...),
+    static_assert((::dualiter::detail::iterable_source_v<R> && ...),
                   "dualiter::views::merge: a source is not iterable: it has neither "
                   "begin()/end() nor aiter(). Fix: pass async iterables (or ranges)");
     if constexpr ((::dualiter::detail::iterable_source<R> && ...) && sizeof...(R) > 0) {
