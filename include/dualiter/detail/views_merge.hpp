@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <exception>
 #include <memory>
+#include <ranges>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -113,13 +114,39 @@ class merge_child {
   unique_coroutine<promise_type> frame_;
 };
 
+/// The address of `element` once bound to Ref, a reference type (the very element).
+template <class Ref, class E>
+std::add_pointer_t<std::remove_reference_t<Ref>> address_as(E&& element) noexcept {
+  Ref bound = static_cast<E&&>(element);
+  return std::addressof(bound);
+}
+
 /// Source is T (the child owns the source, moved out of the view) or T& (borrowed).
 template <class Ref, class State, class Source>
 merge_child<State> run_merge_source(State& /*state*/, std::size_t index, Source source) {
-  auto it = source_aiter(source);
-  while (auto x = co_await dualiter::anext(it)) {
-    Ref element = static_cast<Ref>(*x);  // a reference binds to the very element
-    co_await typename merge_child<State>::parking{index, std::addressof(element)};
+  using parking = typename merge_child<State>::parking;
+  if constexpr (AsyncIterable<std::remove_reference_t<Source>&>) {
+    auto it = dualiter::aiter(source);
+    while (auto x = co_await dualiter::anext(it)) {
+      if constexpr (std::is_reference_v<Ref>) {
+        co_await parking{index, address_as<Ref>(*x)};
+      } else {
+        Ref element = static_cast<Ref>(*x);
+        co_await parking{index, std::addressof(element)};
+      }
+    }
+  } else {
+    // A sync source is walked with its own iterators: co_await on as_async's always-ready
+    // anext here crashes Clang 14's coroutine splitting at -O2 and above.
+    for (auto&& x : source) {
+      using element_ref = std::ranges::range_reference_t<std::remove_reference_t<Source>>;
+      if constexpr (std::is_reference_v<Ref> && std::is_reference_v<element_ref>) {
+        co_await parking{index, address_as<Ref>(static_cast<decltype(x)&&>(x))};
+      } else {  // an element made by value (a proxy, say) is kept as the value type
+        std::remove_cvref_t<Ref> element = static_cast<decltype(x)&&>(x);
+        co_await parking{index, std::addressof(element)};
+      }
+    }
   }
 }
 
