@@ -243,7 +243,10 @@ class merge_view {
   explicit merge_view(U&&... r) : sources_(range_holder<R>(static_cast<U&&>(r))...) {}
 
   /// Starts nothing yet: the sources start at the first anext. Sources the view owns move into
-  /// the iteration (so that abandoning it destroys them), so call aiter once.
+  /// the iteration (so that abandoning it destroys them), so call aiter once. A borrowed
+  /// (lvalue) source whose anext is still pending when the iteration is abandoned is left
+  /// suspended mid-anext, pointing at a child that is gone: destroy it rather than resume it
+  /// (pass sources as rvalues to have the merge own them).
   auto aiter() {
     using ref =
         std::common_reference_t<anext_ref_t<source_aiter_t<std::remove_reference_t<R>>>...>;
