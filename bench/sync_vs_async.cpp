@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
+#include <ranges>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,6 +16,7 @@
 #include <benchmark/benchmark.h>
 
 #include <dualiter/dualiter.hpp>
+#include <dualiter/views.hpp>
 
 #include "counting_new.hpp"
 
@@ -237,6 +239,85 @@ void BM_compiler_floor_async(benchmark::State& state) {
   });
 }
 
+// The pipeline `transform | filter | take` over 0..N-1: x * 2, kept when not a multiple of 3,
+// the first N/2 of those. Every case does the same work; items are the source elements pulled.
+constexpr auto doubled = [](int x) { return x * 2; };
+constexpr auto not_multiple_of_3 = [](int x) { return x % 3 != 0; };
+
+long pipeline_pulls(int n) {
+  long pulled = 0, kept = 0;
+  for (int x = 0; x < n && kept < n / 2; ++x, ++pulled) kept += not_multiple_of_3(doubled(x));
+  return pulled;
+}
+
+// The floor: the same pipeline written by hand in the consumer of an async generator.
+dualiter::task<long> pipeline_by_hand(dualiter::async_generator<int>& source, int n,
+                                      allocation_meter& meter) {
+  long total = 0;
+  int left = n / 2;
+  auto it = dualiter::aiter(source);
+  auto x = co_await dualiter::anext(it);
+  meter.first_element();
+  for (; x && left > 0; x = co_await dualiter::anext(it)) {
+    const int y = doubled(*x);
+    if (!not_multiple_of_3(y)) continue;
+    total += y;
+    if (--left == 0) break;
+  }
+  co_return total;
+}
+
+void BM_pipeline_hand_loop(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
+    auto g = async_numbers(n);
+    return dualiter::sync_wait(pipeline_by_hand(g, n, meter));
+  });
+}
+
+void BM_pipeline_async_views(benchmark::State& state) {
+  namespace views = dualiter::views;
+  const int n = static_cast<int>(state.range(0));
+  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
+    auto v = async_numbers(n) | views::transform(doubled) | views::filter(not_multiple_of_3) |
+             views::take(n / 2);
+    return dualiter::sync_wait(sum_async(v, meter));
+  });
+}
+
+void BM_pipeline_generator_dualiter_views(benchmark::State& state) {
+  namespace views = dualiter::views;
+  const int n = static_cast<int>(state.range(0));
+  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
+    auto v = numbers(n) | views::transform(doubled) | views::filter(not_multiple_of_3) |
+             views::take(n / 2);
+    return sum_sync(v, meter);
+  });
+}
+
+// Clang 14 cannot compile libstdc++ 12's view_interface, which every std::views adaptor uses.
+#if !(defined(__clang__) && defined(__GLIBCXX__) && __clang_major__ < 15)
+#define DUALITER_BENCH_STD_VIEWS 1
+void BM_pipeline_generator_std_views(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
+    auto v = numbers(n) | std::views::transform(doubled) |
+             std::views::filter(not_multiple_of_3) | std::views::take(n / 2);
+    return sum_sync(v, meter);
+  });
+}
+#endif
+
+// Two synchronous sources merged on the event loop: every element is one trip through the loop
+// (the source that gave it is put back on the loop to pull the next).
+void BM_merge_two_sources(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  measure(state, n / 2 * 2, [n](allocation_meter& meter) {
+    auto m = dualiter::views::merge(async_numbers(n / 2), async_numbers(n / 2));
+    return dualiter::run(sum_async(m, meter));
+  });
+}
+
 // --items=N, taken before Google Benchmark sees the arguments.
 long items_from(int& argc, char** argv) {
   long items = 1L << 20;
@@ -262,6 +343,16 @@ int main(int argc, char** argv) {
         std::pair{"BM_yield_now_round_trip", &BM_yield_now_round_trip},
         std::pair{"BM_as_async_vector", &BM_as_async_vector},
         std::pair{"BM_as_sync_async_generator", &BM_as_sync_async_generator}}) {
+    benchmark::RegisterBenchmark(name, fn)->Arg(n)->Unit(benchmark::kMillisecond);
+  }
+  for (auto [name, fn] :
+       {std::pair{"BM_pipeline_hand_loop", &BM_pipeline_hand_loop},
+        std::pair{"BM_pipeline_async_views", &BM_pipeline_async_views},
+        std::pair{"BM_pipeline_generator_dualiter_views", &BM_pipeline_generator_dualiter_views},
+#ifdef DUALITER_BENCH_STD_VIEWS
+        std::pair{"BM_pipeline_generator_std_views", &BM_pipeline_generator_std_views},
+#endif
+        std::pair{"BM_merge_two_sources", &BM_merge_two_sources}}) {
     benchmark::RegisterBenchmark(name, fn)->Arg(n)->Unit(benchmark::kMillisecond);
   }
   benchmark::RegisterBenchmark("BM_compiler_floor_async", BM_compiler_floor_async)

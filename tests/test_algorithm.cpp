@@ -1,5 +1,8 @@
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -142,4 +145,98 @@ TEST(to_vector, over_a_sleeping_source_on_the_event_loop) {
     }
   };
   EXPECT_EQ(dualiter::run(to_vector(sleepy())), (std::vector<int>{0, 1, 2}));
+}
+
+// ---------------------------------------------------------------------------------------------
+// fold_left, count, count_if, find_if, any_of, all_of, none_of, first, to
+// ---------------------------------------------------------------------------------------------
+
+namespace {
+// 1, 2, ..., counting how many elements were produced: short-circuiting must stop pulling.
+async_generator<int> counted(int n, int& produced) {
+  for (int i = 1; i <= n; ++i) {
+    ++produced;
+    co_yield i;
+  }
+}
+}  // namespace
+
+TEST(fold_left, folds_from_the_left_with_the_result_type_of_f) {
+  EXPECT_EQ(sync_wait(dualiter::fold_left(count_to(4), 0, std::plus<>())), 10);
+  auto concat = [](std::string acc, int x) { return acc + std::to_string(x); };
+  EXPECT_EQ(sync_wait(dualiter::fold_left(count_to(3), std::string(">"), concat)), ">123");
+  EXPECT_EQ(sync_wait(dualiter::fold_left(count_to(0), 7, std::plus<>())), 7);
+  // int + double gives double: the accumulator takes f's result type, as in std::ranges.
+  EXPECT_DOUBLE_EQ(sync_wait(dualiter::fold_left(count_to(2), 0, [](auto a, int x) {
+                     return a + x * 0.5;
+                   })),
+                   1.5);
+}
+
+TEST(count, counts_all_elements_and_count_if_those_that_match) {
+  EXPECT_EQ(sync_wait(dualiter::count(count_to(5))), 5u);
+  EXPECT_EQ(sync_wait(dualiter::count(as_async(std::vector<int>{}))), 0u);
+  EXPECT_EQ(sync_wait(dualiter::count_if(count_to(5), [](int x) { return x % 2 == 0; })), 2u);
+}
+
+TEST(find_if, gives_the_first_match_and_stops_pulling_there) {
+  int produced = 0;
+  auto found = sync_wait(dualiter::find_if(counted(100, produced), [](int x) { return x > 2; }));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, 3);
+  EXPECT_EQ(produced, 3);
+  EXPECT_FALSE(sync_wait(dualiter::find_if(count_to(3), [](int x) { return x > 5; })));
+  auto boxes = []() -> async_generator<std::unique_ptr<int>> {
+    co_yield std::make_unique<int>(1);
+    co_yield std::make_unique<int>(2);
+  };
+  auto box = sync_wait(dualiter::find_if(boxes(), [](const auto& p) { return *p == 2; }));
+  ASSERT_TRUE(box && *box);
+  EXPECT_EQ(**box, 2) << "an rvalue element is moved into the result";
+}
+
+TEST(any_of, all_of_and_none_of_short_circuit) {
+  int produced = 0;
+  EXPECT_TRUE(sync_wait(dualiter::any_of(counted(100, produced), [](int x) { return x == 2; })));
+  EXPECT_EQ(produced, 2);
+  produced = 0;
+  EXPECT_FALSE(sync_wait(dualiter::all_of(counted(100, produced), [](int x) { return x < 4; })));
+  EXPECT_EQ(produced, 4);
+  produced = 0;
+  EXPECT_FALSE(sync_wait(dualiter::none_of(counted(100, produced), [](int x) { return x == 1; })));
+  EXPECT_EQ(produced, 1);
+  EXPECT_TRUE(sync_wait(dualiter::all_of(count_to(0), [](int) { return false; })));
+  EXPECT_FALSE(sync_wait(dualiter::any_of(count_to(0), [](int) { return true; })));
+  EXPECT_TRUE(sync_wait(dualiter::none_of(count_to(3), [](int x) { return x > 3; })));
+  std::vector<std::unique_ptr<int>> boxes;
+  boxes.push_back(std::make_unique<int>(4));
+  EXPECT_TRUE(sync_wait(dualiter::any_of(as_async(boxes), [](const auto& p) { return *p == 4; })))
+      << "move-only elements are looked at, not copied";
+}
+
+TEST(first, pulls_one_element_only) {
+  int produced = 0;
+  EXPECT_EQ(sync_wait(dualiter::first(counted(100, produced))), std::optional<int>(1));
+  EXPECT_EQ(produced, 1);
+  EXPECT_EQ(sync_wait(dualiter::first(count_to(0))), std::nullopt);
+}
+
+TEST(to, collects_into_any_container) {
+  EXPECT_EQ(sync_wait(dualiter::to<std::vector<long>>(count_to(3))), (std::vector<long>{1, 2, 3}));
+  EXPECT_EQ(sync_wait(dualiter::to<std::set<int>>(as_async(std::vector<int>{3, 1, 3}))),
+            (std::set<int>{1, 3}));
+  EXPECT_EQ(sync_wait(dualiter::to<std::string>(as_async(std::string("abc")))), "abc");
+}
+
+TEST(algorithms, an_exception_from_the_predicate_or_the_source_reaches_the_awaiter) {
+  auto failing = []() -> async_generator<int> {
+    co_yield 1;
+    throw std::runtime_error("source");
+  };
+  EXPECT_THROW(sync_wait(dualiter::count(failing())), std::runtime_error);
+  EXPECT_THROW(sync_wait(dualiter::any_of(count_to(3), [](int x) -> bool {
+                 if (x == 2) throw std::logic_error("pred");
+                 return false;
+               })),
+               std::logic_error);
 }

@@ -4,7 +4,10 @@
 
 #include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
 
+#include <concepts>
+#include <cstddef>
 #include <functional>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -89,6 +92,243 @@ auto to_vector(R&& r) {
     return detail::result_after_error<task<std::vector<sync_value_t<R>>>>();
   } else {
     return detail::result_after_error<task<std::vector<detail::after_error>>>();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Folds and searches. Each returns a lazy task; an rvalue `r` is moved into it at the call. A
+// predicate gets each element as an lvalue; the short-circuiting ones stop pulling as soon as
+// the answer is known.
+// ---------------------------------------------------------------------------------------------
+
+namespace detail {
+
+template <class P, class R>
+concept predicate_over = std::predicate<P&, std::remove_reference_t<async_reference_t<R>>&>;
+
+template <class Source, class T, class F>
+task<T> fold_left_impl(Source source, T acc, F f) {
+  auto it = dualiter::aiter(source);
+  while (auto x = co_await dualiter::anext(it)) acc = std::invoke(f, std::move(acc), *x);
+  co_return acc;
+}
+
+template <class Source, class P>
+task<std::size_t> count_if_impl(Source source, P pred) {
+  std::size_t n = 0;
+  auto it = dualiter::aiter(source);
+  while (auto x = co_await dualiter::anext(it)) {
+    auto&& element = *x;
+    if (std::invoke(pred, element)) ++n;
+  }
+  co_return n;
+}
+
+// The first element for which pred(element) == Wanted, as an optional copy (or move).
+template <bool Wanted, class Source, class P>
+task<std::optional<async_value_t<Source>>> find_impl(Source source, P pred) {
+  auto it = dualiter::aiter(source);
+  while (auto x = co_await dualiter::anext(it)) {
+    auto&& element = *x;
+    if (static_cast<bool>(std::invoke(pred, element)) == Wanted) {
+      co_return std::optional<async_value_t<Source>>(static_cast<decltype(element)&&>(element));
+    }
+  }
+  co_return std::nullopt;
+}
+
+template <class Source>
+task<std::optional<async_value_t<Source>>> first_impl(Source source) {
+  auto it = dualiter::aiter(source);
+  if (auto x = co_await dualiter::anext(it)) {
+    co_return std::optional<async_value_t<Source>>(*x);
+  }
+  co_return std::nullopt;
+}
+
+template <class Container, class Source>
+task<Container> to_impl(Source source) {
+  Container out;
+  auto it = dualiter::aiter(source);
+  while (auto x = co_await dualiter::anext(it)) {
+    if constexpr (requires { out.push_back(*x); }) {
+      out.push_back(*x);
+    } else {
+      out.insert(out.end(), *x);
+    }
+  }
+  co_return out;
+}
+
+struct always_true {
+  template <class T>
+  bool operator()(T&) const noexcept {
+    return true;
+  }
+};
+
+}  // namespace detail
+
+/// A task giving f(...f(f(init, x1), x2)..., xn) over the elements of r. Python:
+/// `functools.reduce(f, [x async for x in r], init)`; C++23 std::ranges::fold_left.
+template <class R, class T, class F>
+auto fold_left(R&& r, T init, F f) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    static_assert(std::is_invocable_v<F&, T, async_reference_t<R>>,
+                  "dualiter: fold_left: f cannot be called as f(accumulator, element). Fix: make "
+                  "f take (T, async_reference_t<R>)");
+    if constexpr (std::is_invocable_v<F&, T, async_reference_t<R>>) {
+      using acc = std::decay_t<std::invoke_result_t<F&, T, async_reference_t<R>>>;
+      return detail::fold_left_impl<R, acc>(static_cast<R&&>(r), acc(std::move(init)),
+                                            std::move(f));
+    } else {
+      return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the only error
+    }
+  } else {
+    return detail::result_after_error<task<detail::after_error>>();
+  }
+}
+
+/// A task giving how many elements r has. Python: `sum(1 async for _ in r)`.
+template <class R>
+auto count(R&& r) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    return detail::count_if_impl<R>(static_cast<R&&>(r), detail::always_true{});
+  } else {
+    return detail::result_after_error<task<std::size_t>>();
+  }
+}
+
+/// A task giving how many elements satisfy pred. Python: `sum(1 async for x in r if pred(x))`.
+template <class R, class P>
+auto count_if(R&& r, P pred) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    static_assert(detail::predicate_over<P, R>,
+                  "dualiter: count_if: the predicate cannot be called with an element of r (as an "
+                  "lvalue), or does not return bool. Fix: take const T& (or auto&&)");
+    if constexpr (detail::predicate_over<P, R>) {
+      return detail::count_if_impl<R>(static_cast<R&&>(r), std::move(pred));
+    } else {
+      return detail::result_after_error<task<std::size_t>>();  // the assertion stays the only error
+    }
+  } else {
+    return detail::result_after_error<task<std::size_t>>();
+  }
+}
+
+/// A task giving the first element satisfying pred, in a std::optional (empty if none); stops
+/// pulling there. Python: `anext((x async for x in r if pred(x)), None)`.
+template <class R, class P>
+auto find_if(R&& r, P pred) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    static_assert(detail::predicate_over<P, R>,
+                  "dualiter: find_if: the predicate cannot be called with an element of r (as an "
+                  "lvalue), or does not return bool. Fix: take const T& (or auto&&)");
+    if constexpr (detail::predicate_over<P, R>) {
+      return detail::find_impl<true, R>(static_cast<R&&>(r), std::move(pred));
+    } else {
+      return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the only error
+    }
+  } else {
+    return detail::result_after_error<task<detail::after_error>>();
+  }
+}
+
+namespace detail {
+// Looks for an element with pred(element) == Wanted, without copying it (elements may be
+// move-only): gives ResultIfFound if there is one, else its negation.
+template <bool Wanted, bool ResultIfFound, class Source, class P>
+task<bool> search_impl(Source source, P pred) {
+  auto it = dualiter::aiter(source);
+  while (auto x = co_await dualiter::anext(it)) {
+    auto&& element = *x;
+    if (static_cast<bool>(std::invoke(pred, element)) == Wanted) co_return ResultIfFound;
+  }
+  co_return !ResultIfFound;
+}
+}  // namespace detail
+
+/// A task: does some element satisfy pred? Stops at the first that does. Python:
+/// `any([pred(x) async for x in r])`, short-circuiting.
+template <class R, class P>
+auto any_of(R&& r, P pred) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    static_assert(detail::predicate_over<P, R>,
+                  "dualiter: any_of: the predicate cannot be called with an element of r (as an "
+                  "lvalue), or does not return bool. Fix: take const T& (or auto&&)");
+    if constexpr (detail::predicate_over<P, R>) {
+      return detail::search_impl<true, true, R>(static_cast<R&&>(r), std::move(pred));
+    } else {
+      return detail::result_after_error<task<bool>>();  // the assertion stays the only error
+    }
+  } else {
+    return detail::result_after_error<task<bool>>();
+  }
+}
+
+/// A task: do all elements satisfy pred (true for none)? Stops at the first that does not.
+/// Python: `all(...)`.
+template <class R, class P>
+auto all_of(R&& r, P pred) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    static_assert(detail::predicate_over<P, R>,
+                  "dualiter: all_of: the predicate cannot be called with an element of r (as an "
+                  "lvalue), or does not return bool. Fix: take const T& (or auto&&)");
+    if constexpr (detail::predicate_over<P, R>) {
+      return detail::search_impl<false, false, R>(static_cast<R&&>(r), std::move(pred));
+    } else {
+      return detail::result_after_error<task<bool>>();  // the assertion stays the only error
+    }
+  } else {
+    return detail::result_after_error<task<bool>>();
+  }
+}
+
+/// A task: does no element satisfy pred? Stops at the first that does. Python: `not any(...)`.
+template <class R, class P>
+auto none_of(R&& r, P pred) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    static_assert(detail::predicate_over<P, R>,
+                  "dualiter: none_of: the predicate cannot be called with an element of r (as an "
+                  "lvalue), or does not return bool. Fix: take const T& (or auto&&)");
+    if constexpr (detail::predicate_over<P, R>) {
+      return detail::search_impl<true, false, R>(static_cast<R&&>(r), std::move(pred));
+    } else {
+      return detail::result_after_error<task<bool>>();  // the assertion stays the only error
+    }
+  } else {
+    return detail::result_after_error<task<bool>>();
+  }
+}
+
+/// A task giving the first element in a std::optional, empty if r is empty; pulls one element
+/// only. Python: `await anext(it, None)`.
+template <class R>
+auto first(R&& r) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    return detail::first_impl<R>(static_cast<R&&>(r));
+  } else {
+    return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the only error
+  }
+}
+
+/// A task giving every element of r in a Container (push_back, else insert at the end), in the
+/// style of C++23 std::ranges::to. Python: `list(...)`, `set(...)` of an async comprehension.
+template <class Container, class R>
+auto to(R&& r) {
+  assert_async_iterable<R>();
+  if constexpr (AsyncIterable<R>) {
+    return detail::to_impl<Container, R>(static_cast<R&&>(r));
+  } else {
+    return detail::result_after_error<task<Container>>();  // the assertion stays the only error
   }
 }
 

@@ -126,6 +126,28 @@ concept OptionalLike = requires(std::remove_cvref_t<R>& r) {
 template <class T>
 inline constexpr bool enable_borrowed_async_iterable = false;
 
+/// The documented way to make a type from another library async iterable without adding names
+/// to its namespace (Asio's experimental::coro, say): specialize it with
+/// `static auto aiter(T& r)` returning an async iterator (an object with `anext()`).
+/// dualiter::aiter uses it after a member aiter and an ADL aiter, before the shapes below.
+template <class T>
+struct async_iterable_traits {};
+
+/// What aiter gives for the next() shape (folly::coro-like, libcoro's proposed async ranges):
+/// a type whose `co_await r.next()` gives an optional-like result, empty at the end. anext is
+/// r.next() itself, so it costs nothing.
+template <class T>
+class next_shape_iterator {
+ public:
+  // The builtin, not std::addressof: the protocol layer includes no <memory>.
+  explicit next_shape_iterator(T& r) noexcept : range_(__builtin_addressof(r)) {}
+  /// Python: `__anext__`: the sequence's own next().
+  decltype(auto) anext() { return range_->next(); }
+
+ private:
+  T* range_;
+};
+
 namespace detail::aiter_cpo {
 
 // Poison pill: hides dualiter::aiter (an object, which would switch ADL off) from the
@@ -143,17 +165,35 @@ concept has_adl = requires(T& t) {
 };
 
 template <class T>
+concept has_traits = requires(T& t) {
+  detail::decay_copy(async_iterable_traits<std::remove_cvref_t<T>>::aiter(t));
+};
+
+template <class T>
+concept has_next_shape = requires(T& t) {
+  t.next();
+}
+&&Awaitable<decltype(std::declval<T&>().next())>
+    &&OptionalLike<await_result_t<decltype(std::declval<T&>().next())>>;
+
+template <class T>
 concept borrowable =
     std::is_lvalue_reference_v<T> || enable_borrowed_async_iterable<std::remove_cvref_t<T>>;
 
 struct fn {
-  /// Member r.aiter() if there is one, else a free aiter(r) found by ADL; the result by value.
+  /// Member r.aiter() if there is one, else a free aiter(r) found by ADL, else
+  /// async_iterable_traits<T>::aiter(r), else the next() shape; the result by value.
   template <class T>
-  requires borrowable<T> &&(has_member<T> || has_adl<T>)constexpr auto operator()(T&& t) const {
+  requires borrowable<T> &&(has_member<T> || has_adl<T> || has_traits<T> ||
+                            has_next_shape<T>)constexpr auto operator()(T&& t) const {
     if constexpr (has_member<T>) {
       return t.aiter();
-    } else {
+    } else if constexpr (has_adl<T>) {
       return aiter(t);
+    } else if constexpr (has_traits<T>) {
+      return async_iterable_traits<std::remove_cvref_t<T>>::aiter(t);
+    } else {
+      return next_shape_iterator<std::remove_reference_t<T>>(t);
     }
   }
 };
