@@ -301,8 +301,8 @@ void BM_pipeline_generator_dualiter_views(benchmark::State& state) {
 void BM_pipeline_generator_std_views(benchmark::State& state) {
   const int n = static_cast<int>(state.range(0));
   measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
-    auto v = numbers(n) | std::views::transform(doubled) |
-             std::views::filter(not_multiple_of_3) | std::views::take(n / 2);
+    auto v = numbers(n) | std::views::transform(doubled) | std::views::filter(not_multiple_of_3) |
+             std::views::take(n / 2);
     return sum_sync(v, meter);
   });
 }

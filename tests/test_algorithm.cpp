@@ -167,10 +167,9 @@ TEST(fold_left, folds_from_the_left_with_the_result_type_of_f) {
   EXPECT_EQ(sync_wait(dualiter::fold_left(count_to(3), std::string(">"), concat)), ">123");
   EXPECT_EQ(sync_wait(dualiter::fold_left(count_to(0), 7, std::plus<>())), 7);
   // int + double gives double: the accumulator takes f's result type, as in std::ranges.
-  EXPECT_DOUBLE_EQ(sync_wait(dualiter::fold_left(count_to(2), 0, [](auto a, int x) {
-                     return a + x * 0.5;
-                   })),
-                   1.5);
+  EXPECT_DOUBLE_EQ(
+      sync_wait(dualiter::fold_left(count_to(2), 0, [](auto a, int x) { return a + x * 0.5; })),
+      1.5);
 }
 
 TEST(count, counts_all_elements_and_count_if_those_that_match) {
@@ -234,9 +233,10 @@ TEST(algorithms, an_exception_from_the_predicate_or_the_source_reaches_the_await
     throw std::runtime_error("source");
   };
   EXPECT_THROW(sync_wait(dualiter::count(failing())), std::runtime_error);
-  EXPECT_THROW(sync_wait(dualiter::any_of(count_to(3), [](int x) -> bool {
-                 if (x == 2) throw std::logic_error("pred");
-                 return false;
-               })),
+  EXPECT_THROW(sync_wait(dualiter::any_of(count_to(3),
+                                          [](int x) -> bool {
+                                            if (x == 2) throw std::logic_error("pred");
+                                            return false;
+                                          })),
                std::logic_error);
 }

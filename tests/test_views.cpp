@@ -181,8 +181,8 @@ TEST(views, zip_with_a_sync_range_ends_with_the_shortest) {
 
 TEST(views, chain_gives_each_source_in_turn) {
   const std::vector<int> tail{7, 8};
-  check_adaptor([&](auto&& r) { return views::chain(FWD(r) | views::take(2), tail); },
-                {1, 2, 7, 8}, {1, 2, 7});
+  check_adaptor([&](auto&& r) { return views::chain(FWD(r) | views::take(2), tail); }, {1, 2, 7, 8},
+                {1, 2, 7});
   check_adaptor([&](auto&& r) { return views::chain(tail, FWD(r)); }, {7, 8, 1, 2, 3, 4, 5},
                 {7, 8, 1});
 }
@@ -222,11 +222,11 @@ struct input_row {
   static constexpr bool sync = Sync, async = Async;
 };
 
-constexpr auto inputs = hana::tuple_t<input_row<generator<int>, true, false>,
-                                      input_row<std::vector<int>&, true, false>,
-                                      input_row<async_generator<int>, false, true>,
-                                      input_row<async_generator<int>&, false, true>,
-                                      input_row<decltype(dual_numbers(1)), true, true>>;
+constexpr auto inputs =
+    hana::tuple_t<input_row<generator<int>, true, false>, input_row<std::vector<int>&, true, false>,
+                  input_row<async_generator<int>, false, true>,
+                  input_row<async_generator<int>&, false, true>,
+                  input_row<decltype(dual_numbers(1)), true, true>>;
 
 inline constexpr auto plus_one = [](auto&& x) { return x + 1; };
 inline constexpr auto is_odd = [](const auto& x) { return x % 2 != 0; };
@@ -245,7 +245,8 @@ constexpr auto adaptors = hana::make_tuple(
     hana::make_pair([](auto&& r) { return views::chain(ten_to_sixty, FWD(r)); }, hana::true_c),
     hana::make_pair([](auto&& r) { return FWD(r) | views::chunk(2); }, hana::true_c),
     hana::make_pair([](auto&& r) { return FWD(r) | views::then(later); }, hana::false_c),
-    hana::make_pair([](auto&& r) { return views::merge(FWD(r), async_numbers(1)); }, hana::false_c));
+    hana::make_pair([](auto&& r) { return views::merge(FWD(r), async_numbers(1)); },
+                    hana::false_c));
 
 constexpr bool matrix_holds = [] {
   hana::for_each(hana::cartesian_product(hana::make_tuple(adaptors, inputs)), [](auto cell) {
@@ -676,7 +677,8 @@ TEST(views, ten_million_filtered_out_elements_keep_the_stack_flat) {
   };
   auto last = [&]() -> task<int> {
     auto v = numbers(probe) | views::filter([](int x) { return x == 9'999'999; }) |
-             views::transform([](int x) { return x; }) | views::drop_while([](int) { return false; });
+             views::transform([](int x) { return x; }) |
+             views::drop_while([](int) { return false; });
     auto it = dualiter::aiter(v);
     int found = -1;
     while (auto x = co_await dualiter::anext(it)) found = *x;
@@ -735,7 +737,7 @@ TEST(views, then_awaits_f_for_every_element_in_order) {
   auto slow_square = [&](int x) -> task<int> {
     log.push_back("start " + std::to_string(x));
     co_await dualiter::sleep_for(std::chrono::milliseconds(4 - x));
-    co_return x * x;
+    co_return x* x;
   };
   auto v = async_numbers(3) | views::then(slow_square);
   EXPECT_EQ(dualiter::run(dualiter::to_vector(v)), (std::vector<int>{1, 4, 9}));

@@ -5,7 +5,8 @@ set -eu
 # tests under libc++ (the libgtest package is built against libstdc++); git fetches the wrap
 # file the consumer test checks.
 packages=(meson ninja-build g++ clang libclang-rt-14-dev clang-19 libc++-19-dev libc++abi-19-dev
-          python3 pkg-config git libgtest-dev googletest libbenchmark-dev libboost-dev)
+          python3 pkg-config git libgtest-dev googletest libbenchmark-dev libboost-dev
+          clang-format-19)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,7 +4,7 @@
 #   tools/test.sh                 all configurations
 #   tools/test.sh gcc clang-asan  just these
 #
-# Configurations: gcc, clang (GCC 12 and Clang 14 with libstdc++; debug, -O0: where GCC's
+# Configurations: format (every source file is clang-format-19 clean), gcc, clang (GCC 12 and Clang 14 with libstdc++; debug, -O0: where GCC's
 # symmetric transfer is no tail call, so the stack-depth tests mean most), clang19 (Clang 19 with
 # libc++ 19, debug: the whole suite but the benchmark smoke run, as Debian's Google Benchmark
 # does not link with libc++), gcc-asan, clang-asan (AddressSanitizer+UBSan), gcc-release,
@@ -15,11 +15,27 @@ cd "$(dirname "$0")/.."
 bash tools/install-deps.sh || exit 1
 
 configs=("$@")
-[ ${#configs[@]} -eq 0 ] && configs=(gcc clang clang19 gcc-asan clang-asan gcc-release clang-release gcc-tsan)
+[ ${#configs[@]} -eq 0 ] &&
+  configs=(format gcc clang clang19 gcc-asan clang-asan gcc-release clang-release gcc-tsan)
 
 status=0
 summaries=()
 for config in "${configs[@]}"; do
+  if [ "$config" = format ]; then
+    # The tree stays formatted (.clang-format, clang-format 19): one case per source file.
+    echo "=== format: clang-format-19"
+    ok=0 bad=0
+    while IFS= read -r file; do
+      if clang-format-19 --dry-run -Werror "$file" 2>/dev/null; then
+        ok=$((ok + 1))
+      else
+        bad=$((bad + 1)); status=1
+        echo "not formatted: $file (fix: clang-format-19 -i $file)"
+      fi
+    done < <(git ls-files '*.hpp' '*.cpp' 2>/dev/null || find include tests examples bench support \( -name '*.hpp' -o -name '*.cpp' \))
+    summaries+=("format: $ok passed, $bad failed")
+    continue
+  fi
   dir="build/$config"
   options=(-Dbench=enabled)
   suites=()
@@ -55,7 +71,7 @@ for config in "${configs[@]}"; do
       # Compile-fail cases only run the front end, and the consumer and README builds are not
       # instrumented: sanitizers change nothing in them.
       suites=(--no-suite compile_fail --no-suite consumer --no-suite readme) ;;
-    *) echo "tools/test.sh: unknown configuration '$config' (gcc, clang, clang19, gcc-asan," \
+    *) echo "tools/test.sh: unknown configuration '$config' (format, gcc, clang, clang19, gcc-asan," \
             "clang-asan, gcc-release, clang-release, gcc-tsan)" >&2
        exit 2 ;;
   esac

@@ -183,7 +183,8 @@ auto fold_left(R&& r, T init, F f) {
       return detail::fold_left_impl<R, acc>(static_cast<R&&>(r), acc(std::move(init)),
                                             std::move(f));
     } else {
-      return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the only error
+      return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the
+                                                                       // only error
     }
   } else {
     return detail::result_after_error<task<detail::after_error>>();
@@ -231,7 +232,8 @@ auto find_if(R&& r, P pred) {
     if constexpr (detail::predicate_over<P, R>) {
       return detail::find_impl<true, R>(static_cast<R&&>(r), std::move(pred));
     } else {
-      return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the only error
+      return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the
+                                                                       // only error
     }
   } else {
     return detail::result_after_error<task<detail::after_error>>();
@@ -316,7 +318,8 @@ auto first(R&& r) {
   if constexpr (AsyncIterable<R>) {
     return detail::first_impl<R>(static_cast<R&&>(r));
   } else {
-    return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the only error
+    return detail::result_after_error<task<detail::after_error>>();  // the assertion stays the only
+                                                                     // error
   }
 }
 

@@ -44,8 +44,7 @@ inline constexpr bool always_false_v = false;
 template <class T>
 concept referenceable = requires {
   typename std::add_lvalue_reference_t<T>;
-}
-&&!std::is_void_v<T>;  // unevaluated only: the type `auto x = expr;` would give
+} && !std::is_void_v<T>;  // unevaluated only: the type `auto x = expr;` would give
 
 }  // namespace detail
 
@@ -65,14 +64,10 @@ concept Awaiter = requires(std::remove_reference_t<A>& a, std::coroutine_handle<
 namespace detail {
 
 template <class A>
-concept has_member_co_await = requires(A&& a) {
-  static_cast<A&&>(a).operator co_await();
-};
+concept has_member_co_await = requires(A&& a) { static_cast<A&&>(a).operator co_await(); };
 
 template <class A>
-concept has_free_co_await = requires(A&& a) {
-  operator co_await(static_cast<A&&>(a));
-};
+concept has_free_co_await = requires(A&& a) { operator co_await(static_cast<A&&>(a)); };
 
 /// The awaiter `co_await a` uses, ignoring any promise's await_transform: member operator
 /// co_await, else a free one, else `a` itself.
@@ -95,10 +90,7 @@ using awaiter_t = decltype(detail::get_awaiter(std::declval<A>()));
 /// Something `co_await` accepts in a coroutine without await_transform: an Awaiter, or a type
 /// with a member or free `operator co_await` returning one. Python: an object with `__await__`.
 template <class A>
-concept Awaitable = requires {
-  typename detail::awaiter_t<A>;
-}
-&&Awaiter<detail::awaiter_t<A>>;
+concept Awaitable = requires { typename detail::awaiter_t<A>; } && Awaiter<detail::awaiter_t<A>>;
 
 /// The type of `co_await std::declval<A>()`.
 template <Awaitable A>
@@ -155,26 +147,19 @@ namespace detail::aiter_cpo {
 void aiter() = delete;
 
 template <class T>
-concept has_member = requires(T& t) {
-  detail::decay_copy(t.aiter());
-};
+concept has_member = requires(T& t) { detail::decay_copy(t.aiter()); };
 
 template <class T>
-concept has_adl = requires(T& t) {
-  detail::decay_copy(aiter(t));
-};
+concept has_adl = requires(T& t) { detail::decay_copy(aiter(t)); };
 
 template <class T>
-concept has_traits = requires(T& t) {
-  detail::decay_copy(async_iterable_traits<std::remove_cvref_t<T>>::aiter(t));
-};
+concept has_traits =
+    requires(T& t) { detail::decay_copy(async_iterable_traits<std::remove_cvref_t<T>>::aiter(t)); };
 
 template <class T>
-concept has_next_shape = requires(T& t) {
-  t.next();
-}
-&&Awaitable<decltype(std::declval<T&>().next())>
-    &&OptionalLike<await_result_t<decltype(std::declval<T&>().next())>>;
+concept has_next_shape =
+    requires(T& t) { t.next(); } && Awaitable<decltype(std::declval<T&>().next())> &&
+    OptionalLike<await_result_t<decltype(std::declval<T&>().next())>>;
 
 template <class T>
 concept borrowable =
@@ -184,8 +169,8 @@ struct fn {
   /// Member r.aiter() if there is one, else a free aiter(r) found by ADL, else
   /// async_iterable_traits<T>::aiter(r), else the next() shape; the result by value.
   template <class T>
-  requires borrowable<T> &&(has_member<T> || has_adl<T> || has_traits<T> ||
-                            has_next_shape<T>)constexpr auto operator()(T&& t) const {
+    requires borrowable<T> && (has_member<T> || has_adl<T> || has_traits<T> || has_next_shape<T>)
+  constexpr auto operator()(T&& t) const {
     if constexpr (has_member<T>) {
       return t.aiter();
     } else if constexpr (has_adl<T>) {
@@ -205,20 +190,16 @@ namespace detail::anext_cpo {
 void anext() = delete;  // poison pill, see aiter
 
 template <class I>
-concept has_member = requires(I& i) {
-  i.anext();
-};
+concept has_member = requires(I& i) { i.anext(); };
 
 template <class I>
-concept has_adl = requires(I& i) {
-  anext(i);
-};
+concept has_adl = requires(I& i) { anext(i); };
 
 struct fn {
   /// Member it.anext() if there is one, else a free anext(it) found by ADL: an awaitable whose
   /// result is empty at the end.
   template <class I>
-  requires has_member<I> || has_adl<I>
+    requires has_member<I> || has_adl<I>
   constexpr decltype(auto) operator()(I&& i) const {
     if constexpr (has_member<I>) {
       return i.anext();
@@ -260,9 +241,7 @@ concept iterator_is_movable = std::move_constructible<I>;
 
 /// An async iterator: `dualiter::anext(i)` (member it.anext() or ADL anext(it)) can be called.
 template <class I>
-concept iterator_has_anext = requires(I& i) {
-  dualiter::anext(i);
-};
+concept iterator_has_anext = requires(I& i) { dualiter::anext(i); };
 
 /// An async iterator: what anext returns can be co_awaited.
 template <class I>
@@ -275,9 +254,7 @@ concept iterator_anext_result_is_optional_like = OptionalLike<await_result_t<ane
 /// An async iterable: `dualiter::aiter(r)` (member r.aiter() or ADL aiter(r)) can be called on an
 /// lvalue. Python: the object has `__aiter__`.
 template <class T>
-concept has_aiter = requires(std::remove_reference_t<T>& r) {
-  dualiter::aiter(r);
-};
+concept has_aiter = requires(std::remove_reference_t<T>& r) { dualiter::aiter(r); };
 
 /// The async iterator aiter gives for an lvalue of T.
 template <class T>
@@ -312,7 +289,8 @@ concept is_awaitable = Awaitable<T>;
 /// Laws: once a result is empty, every later one is empty too; one anext at a time.
 /// Models: what aiter returns for async_generator, as_async and dual; async_generator itself.
 template <class I>
-concept AsyncIterator = protocol::iterator_is_movable<I> && protocol::iterator_has_anext<I> &&
+concept AsyncIterator =
+    protocol::iterator_is_movable<I> && protocol::iterator_has_anext<I> &&
     protocol::iterator_anext_is_awaitable<I> && protocol::iterator_anext_result_is_optional_like<I>;
 
 /// Python's `for`: an object with `__iter__`. Exactly std::ranges::input_range.
@@ -328,8 +306,8 @@ concept SyncIterable = std::ranges::input_range<R>;
 /// Models: async_generator<T>, as_async(r), dual(r). Not: standard containers, generator<T>.
 template <class R>
 concept AsyncIterable = protocol::has_aiter<R> && protocol::aiter_result_is_movable<R> &&
-    protocol::aiter_result_has_anext<R> && protocol::anext_is_awaitable<R> &&
-    protocol::anext_result_is_optional_like<R>;
+                        protocol::aiter_result_has_anext<R> && protocol::anext_is_awaitable<R> &&
+                        protocol::anext_result_is_optional_like<R>;
 
 /// Type of the async iterator aiter gives for an lvalue of R.
 template <AsyncIterable R>

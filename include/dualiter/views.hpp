@@ -4,11 +4,11 @@
 //
 //   Python                                         dualiter
 //   (f(x) for x in r if p(x))                      r | views::filter(p) | views::transform(f)
-//   [f(x) async for x in g if p(x)]                to_vector(g | views::filter(p) | views::transform(f))
-//   [await f(x) async for x in g]                  to_vector(g | views::then(f))
-//   itertools.islice(r, n) / takewhile / dropwhile views::take(n) / take_while(p) / drop_while(p)
-//   enumerate(r), zip(a, b), itertools.chain(a, b) views::enumerate, views::zip(a, b), views::chain(a, b)
-//   itertools.batched(r, n)                        views::chunk(n)
+//   [f(x) async for x in g if p(x)]                to_vector(g | views::filter(p) |
+//   views::transform(f)) [await f(x) async for x in g]                  to_vector(g |
+//   views::then(f)) itertools.islice(r, n) / takewhile / dropwhile views::take(n) / take_while(p) /
+//   drop_while(p) enumerate(r), zip(a, b), itertools.chain(a, b) views::enumerate, views::zip(a,
+//   b), views::chain(a, b) itertools.batched(r, n)                        views::chunk(n)
 //   aiostream.stream.merge(a, b)                   views::merge(a, b)
 //
 // Every adaptor works as `r | views::X(args)` and as `views::X(r, args)`; enumerate takes no

@@ -13,12 +13,12 @@
 #include <utility>
 
 #include <dualiter/concepts.hpp>
-#include <dualiter/diagnostics.hpp>
 #include <dualiter/detail/views_combine.hpp>
 #include <dualiter/detail/views_core.hpp>
 #include <dualiter/detail/views_elementwise.hpp>
 #include <dualiter/detail/views_merge.hpp>
 #include <dualiter/detail/views_skipping.hpp>
+#include <dualiter/diagnostics.hpp>
 
 namespace dualiter::detail {
 
@@ -68,10 +68,11 @@ inline constexpr bool is_count_v = std::is_integral_v<N> && !std::is_same_v<N, b
 
 // The message must be a string literal, so each adaptor spells its own; the macro only saves
 // repeating the same sentence. Undefined at the end of this header.
-#define DUALITER_VIEWS_ASSERT_SOURCE(NAME, R)                                                   \
-  static_assert(::dualiter::detail::iterable_source_v<R>,                                       \
-                "dualiter::views::" NAME ": the source is not iterable: it has neither "        \
-                "begin()/end() nor aiter(). Fix: pass a range, a dualiter::generator or an "    \
+#define DUALITER_VIEWS_ASSERT_SOURCE(NAME, R)                                                \
+  static_assert(::dualiter::detail::iterable_source_v<R>,                                    \
+                "dualiter::views::" NAME                                                     \
+                ": the source is not iterable: it has neither "                              \
+                "begin()/end() nor aiter(). Fix: pass a range, a dualiter::generator or an " \
                 "async iterable (a dualiter::async_generator, dualiter::as_async(r), ...)")
 
 namespace dualiter::views {
@@ -279,7 +280,8 @@ struct chunk_tag {
         return n == 0;
       }
     }();
-    if (too_small) throw std::invalid_argument("dualiter::views::chunk: the size must be at least 1");
+    if (too_small)
+      throw std::invalid_argument("dualiter::views::chunk: the size must be at least 1");
     return static_cast<std::size_t>(n);
   }
 };

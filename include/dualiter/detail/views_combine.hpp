@@ -32,12 +32,11 @@ namespace dualiter::detail {
 template <std::size_t N, class F>
 decltype(auto) with_index(std::size_t i, F&& f) {
   using result = decltype(f.template operator()<0>());
-  return [&]<std::size_t... I>(std::index_sequence<I...>)->result {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) -> result {
     using entry = result (*)(F&);
     static constexpr entry table[] = {[](F& g) -> result { return g.template operator()<I>(); }...};
     return table[i](f);
-  }
-  (std::make_index_sequence<N>{});
+  }(std::make_index_sequence<N>{});
 }
 
 /// The sides of a multi-source view: sync when every input is sync; async when some input is
@@ -55,8 +54,7 @@ using stored_result_t = std::optional<std::remove_cvref_t<anext_result_t<It>>>;
 template <class... It>
 class nth_anext
     : public std::conditional_t<
-          (std::is_base_of_v<inline_aware,
-                             typename held_awaiter<anext_awaitable_t<It>>::awaiter> &&
+          (std::is_base_of_v<inline_aware, typename held_awaiter<anext_awaitable_t<It>>::awaiter> &&
            ...),
           inline_aware, not_inline_aware> {
  public:
@@ -148,15 +146,25 @@ class zip_view {
   template <class... U>
   explicit zip_view(U&&... r) : sources_(range_holder<R>(static_cast<U&&>(r))...) {}
 
-  auto begin() requires all_sync_side<R...> {
-    return std::apply([](auto&... s) { return zip_iterator<std::remove_reference_t<R>...>(s.get()...); },
-                      sources_);
+  auto begin()
+    requires all_sync_side<R...>
+  {
+    return std::apply(
+        [](auto&... s) { return zip_iterator<std::remove_reference_t<R>...>(s.get()...); },
+        sources_);
   }
-  std::default_sentinel_t end() const noexcept requires all_sync_side<R...> { return {}; }
-  auto aiter() requires some_async_side<R...> {
+  std::default_sentinel_t end() const noexcept
+    requires all_sync_side<R...>
+  {
+    return {};
+  }
+  auto aiter()
+    requires some_async_side<R...>
+  {
     return std::apply(
         [](auto&... s) {
-          using out = std::tuple<tuple_part_t<anext_ref_t<source_aiter_t<std::remove_reference_t<R>>>>...>;
+          using out =
+              std::tuple<tuple_part_t<anext_ref_t<source_aiter_t<std::remove_reference_t<R>>>>...>;
           return zip_elements<out>(std::tuple(source_aiter(s.get())...));
         },
         sources_);
@@ -195,9 +203,9 @@ class chain_iterator {
  private:
   // Moves on to the next source that is not at its end.
   void settle() {
-    while (at_ < sizeof...(S) && with_index<sizeof...(S)>(at_, [this]<std::size_t I>() {
-             return std::get<I>(its_) == std::get<I>(ends_);
-           })) {
+    while (at_ < sizeof...(S) &&
+           with_index<sizeof...(S)>(
+               at_, [this]<std::size_t I>() { return std::get<I>(its_) == std::get<I>(ends_); })) {
       ++at_;
     }
   }
@@ -223,16 +231,25 @@ class chain_view {
   template <class... U>
   explicit chain_view(U&&... r) : sources_(range_holder<R>(static_cast<U&&>(r))...) {}
 
-  auto begin() requires all_sync_side<R...> {
+  auto begin()
+    requires all_sync_side<R...>
+  {
     return std::apply(
         [](auto&... s) { return chain_iterator<std::remove_reference_t<R>...>(s.get()...); },
         sources_);
   }
-  std::default_sentinel_t end() const noexcept requires all_sync_side<R...> { return {}; }
-  auto aiter() requires some_async_side<R...> {
+  std::default_sentinel_t end() const noexcept
+    requires all_sync_side<R...>
+  {
+    return {};
+  }
+  auto aiter()
+    requires some_async_side<R...>
+  {
     return std::apply(
         [](auto&... s) {
-          using ref = std::common_reference_t<anext_ref_t<source_aiter_t<std::remove_reference_t<R>>>...>;
+          using ref =
+              std::common_reference_t<anext_ref_t<source_aiter_t<std::remove_reference_t<R>>>...>;
           return chain_elements<ref>(std::tuple(source_aiter(s.get())...));
         },
         sources_);
@@ -300,9 +317,19 @@ class chunk_view : view_storage<R, std::size_t> {
 
  public:
   using view_storage<R, std::size_t>::view_storage;
-  auto begin() requires sync_side<S> { return chunk_iterator<S>(this->sync_range(), this->arg()); }
-  std::default_sentinel_t end() const noexcept requires sync_side<S> { return {}; }
-  auto aiter() requires async_side<S> {
+  auto begin()
+    requires sync_side<S>
+  {
+    return chunk_iterator<S>(this->sync_range(), this->arg());
+  }
+  std::default_sentinel_t end() const noexcept
+    requires sync_side<S>
+  {
+    return {};
+  }
+  auto aiter()
+    requires async_side<S>
+  {
     return chunk_elements<async_value_t<S&>>(dualiter::aiter(this->source()), this->arg());
   }
 };
@@ -325,7 +352,9 @@ class then_view : view_storage<R, F> {
 
  public:
   using view_storage<R, F>::view_storage;
-  auto aiter() requires iterable_source<S> {
+  auto aiter()
+    requires iterable_source<S>
+  {
     using it = source_aiter_t<S>;
     using ref = await_result_t<std::invoke_result_t<F&, anext_ref_t<it>>>;
     return then_elements<ref>(source_aiter(this->source()), this->arg());

@@ -90,7 +90,9 @@ class computed_cache {
   computed_cache(computed_cache&& other) noexcept(std::is_nothrow_move_constructible_v<Out>) {
     take(std::move(other.element_));
   }
-  computed_cache(const computed_cache& other) requires std::copy_constructible<Out> {
+  computed_cache(const computed_cache& other)
+    requires std::copy_constructible<Out>
+  {
     take(other.element_);
   }
   computed_cache& operator=(computed_cache&& other) noexcept(
@@ -98,7 +100,9 @@ class computed_cache {
     take(std::move(other.element_));
     return *this;
   }
-  computed_cache& operator=(const computed_cache& other) requires std::copy_constructible<Out> {
+  computed_cache& operator=(const computed_cache& other)
+    requires std::copy_constructible<Out>
+  {
     if (this != &other) take(other.element_);
     return *this;
   }
@@ -176,8 +180,8 @@ struct not_inline_aware {};
 /// it through and the source detaches the chain itself; otherwise the consumer wraps it in a
 /// detaching_awaiter, as it would the source's.
 template <class Awaiter>
-using inline_aware_like = std::conditional_t<std::is_base_of_v<inline_aware, Awaiter>,
-                                             inline_aware, not_inline_aware>;
+using inline_aware_like =
+    std::conditional_t<std::is_base_of_v<inline_aware, Awaiter>, inline_aware, not_inline_aware>;
 
 /// await_suspend's three result kinds as "did it suspend": a returned handle other than h is
 /// resumed here (the caller is already suspended, so that is allowed; it is not a tail call).
@@ -363,7 +367,7 @@ class pull_loop {
 /// The async iterator of a view's source: its own for an async source, or a sync source's
 /// iterators seen asynchronously (zip, chain and merge of mixed inputs).
 template <class S>
-requires iterable_source<S>
+  requires iterable_source<S>
 auto source_aiter(S& source) {
   if constexpr (AsyncIterable<S&>) {
     return dualiter::aiter(source);

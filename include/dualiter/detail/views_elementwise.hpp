@@ -47,7 +47,9 @@ class transform_iterator : public sync_cursor<S> {
     return *this;
   }
   void operator++(int) { ++*this; }
-  friend bool operator==(const transform_iterator& i, std::default_sentinel_t) { return i.at_end(); }
+  friend bool operator==(const transform_iterator& i, std::default_sentinel_t) {
+    return i.at_end();
+  }
 
  private:
   // f runs at begin() and ++, as on the async side at anext: its exceptions surface there.
@@ -86,19 +88,18 @@ class computing_aiter {
   SrcIt it_;
   struct none {};
   [[no_unique_address]] std::conditional_t<points_to_element_v<source_result>, none,
-                                           std::optional<source_result>>
-      held_;
+                                           std::optional<source_result>> held_;
   computed_cache<Out> cache_;
 };
 
 template <class SrcIt, class F>
-class transform_aiter
-    : public computing_aiter<transform_aiter<SrcIt, F>, SrcIt,
-                             std::invoke_result_t<F&, anext_ref_t<SrcIt>>> {
+class transform_aiter : public computing_aiter<transform_aiter<SrcIt, F>, SrcIt,
+                                               std::invoke_result_t<F&, anext_ref_t<SrcIt>>> {
   using out = std::invoke_result_t<F&, anext_ref_t<SrcIt>>;
 
  public:
-  transform_aiter(SrcIt it, F& f) : computing_aiter<transform_aiter, SrcIt, out>(std::move(it)), f_(&f) {}
+  transform_aiter(SrcIt it, F& f)
+      : computing_aiter<transform_aiter, SrcIt, out>(std::move(it)), f_(&f) {}
   template <class E>
   out compute(E&& element) {
     return std::invoke(*f_, static_cast<E&&>(element));
@@ -233,7 +234,9 @@ class enumerate_iterator : public sync_cursor<S> {
     return *this;
   }
   void operator++(int) { ++*this; }
-  friend bool operator==(const enumerate_iterator& i, std::default_sentinel_t) { return i.at_end(); }
+  friend bool operator==(const enumerate_iterator& i, std::default_sentinel_t) {
+    return i.at_end();
+  }
 
  private:
   void load() {

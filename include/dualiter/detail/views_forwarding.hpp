@@ -67,7 +67,8 @@ class forwarding_awaiter
   forwarding_awaiter(Self& self, SrcIt& it, bool ended) : self_(self) {
     if (!ended) inner_.emplace([&it] { return dualiter::anext(it); });
   }
-  forwarding_awaiter(Self& self, SrcIt& it) requires(!CanEnd)
+  forwarding_awaiter(Self& self, SrcIt& it)
+    requires(!CanEnd)
       : self_(self), inner_([&it] { return dualiter::anext(it); }) {}
 
   bool await_ready() { return !engaged() || inner().await_ready(); }
@@ -115,11 +116,19 @@ class adapted_view : view_storage<R, Arg> {
 
  public:
   using view_storage<R, Arg>::view_storage;
-  auto begin() requires sync_side<S> {
+  auto begin()
+    requires sync_side<S>
+  {
     return Sync<S, Extra...>(this->sync_range(), this->arg());
   }
-  std::default_sentinel_t end() const noexcept requires sync_side<S> { return {}; }
-  auto aiter() requires async_side<S> {
+  std::default_sentinel_t end() const noexcept
+    requires sync_side<S>
+  {
+    return {};
+  }
+  auto aiter()
+    requires async_side<S>
+  {
     return Async<async_iterator_t<S&>, Extra...>(dualiter::aiter(this->source()), this->arg());
   }
 };

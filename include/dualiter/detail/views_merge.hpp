@@ -36,10 +36,10 @@ template <class Ref, std::size_t N>
 struct merge_state {
   using pointer = std::add_pointer_t<std::remove_reference_t<Ref>>;
 
-  std::array<pointer, N> elements{};  // each child's parked element
+  std::array<pointer, N> elements{};     // each child's parked element
   std::array<std::size_t, N> arrived{};  // a ring of the children holding elements, oldest first
   std::size_t first = 0, count = 0;
-  std::size_t running = N;  // children that have not ended
+  std::size_t running = N;           // children that have not ended
   std::coroutine_handle<> consumer;  // the consumer waiting in anext, if any
   std::exception_ptr error;
 
@@ -250,8 +250,7 @@ class merge_view {
   /// suspended mid-anext, pointing at a child that is gone: destroy it rather than resume it
   /// (pass sources as rvalues to have the merge own them).
   auto aiter() {
-    using ref =
-        std::common_reference_t<anext_ref_t<source_aiter_t<std::remove_reference_t<R>>>...>;
+    using ref = std::common_reference_t<anext_ref_t<source_aiter_t<std::remove_reference_t<R>>>...>;
     return merge_iterator<ref, R...>(sources_);
   }
 
