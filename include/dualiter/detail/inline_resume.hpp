@@ -164,8 +164,9 @@ inline int detach_chain(resume_link& self) noexcept {
 /// run_inline's way out when the chain is as deep as it may go (rule 6): instead of resuming
 /// `callee` one level deeper, detach the chain and leave `callee` to the chain's base, which
 /// resumes it once the stack has unwound down to it.
-inline void defer_to_chain_base(resume_link& callee_link, std::coroutine_handle<> callee,
-                                resume_link& resumer) noexcept {
+[[gnu::noinline, gnu::cold]] inline void defer_to_chain_base(resume_link& callee_link,
+                                                             std::coroutine_handle<> callee,
+                                                             resume_link& resumer) noexcept {
   callee_link.inline_depth = 0;
   resume_link* top = &resumer;
   while (top->resumer != nullptr && top->resumer->running_inline()) top = top->resumer;
@@ -183,7 +184,8 @@ inline void defer_to_chain_base(resume_link& callee_link, std::coroutine_handle<
 /// a constant stack depth, at -O0 too. Returns what run_inline returns: false once `top` has
 /// handed back, true when a coroutine suspended for real (the cut chain is detached, so every
 /// level then hands back to its continuation by symmetric transfer, as usual).
-inline bool run_cut_chain(inline_frame& base, resume_link& top) noexcept {
+[[gnu::noinline, gnu::cold]] inline bool run_cut_chain(inline_frame& base,
+                                                       resume_link& top) noexcept {
   resume_link* link = base.deferred_link;
   void* address = base.deferred;
   while (true) {
@@ -203,6 +205,15 @@ inline bool run_cut_chain(inline_frame& base, resume_link& top) noexcept {
     address = link->continuation.address();
     link = link->resumer;
   }
+}
+
+/// run_inline's ending when its callee did not hand back: out of line, so that the path every
+/// synchronously produced element takes stays small enough to be inlined into the awaiters.
+[[gnu::noinline]] inline bool after_suspension(inline_frame& frame, resume_link& callee_link) {
+  if (open_window.frame == &frame) open_window = {};  // closes with this call (rule 7)
+  if (frame.has_deferred) [[unlikely]]
+    return run_cut_chain(frame, callee_link);
+  return true;
 }
 
 /// Runs `callee` now, from the awaiter of `continuation` (whose link is `resumer`, or null for
