@@ -12,7 +12,20 @@
 #include <utility>
 #include <vector>
 
-#include <boost/hana.hpp>
+// Hana piece by piece: the whole <boost/hana.hpp> brings traits.hpp, which Boost 1.74 wrote
+// against traits libc++ 19 no longer has (std::is_literal_type, std::result_of).
+#include <boost/hana/at.hpp>
+#include <boost/hana/cartesian_product.hpp>
+#include <boost/hana/equal.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/integral_constant.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/mult.hpp>
+#include <boost/hana/pair.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
 #include <gtest/gtest.h>
 
 #include <dualiter/adapters.hpp>
