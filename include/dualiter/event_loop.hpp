@@ -132,7 +132,10 @@ class event_loop {
 inline bool event_loop::run_once() {
   if (ready_.empty()) {
     if (timers_.empty()) return false;
-    std::this_thread::sleep_until(timers_.top().deadline);
+    // Only a deadline still ahead: libc++'s sleep_until computes `deadline - now`, which
+    // overflows for a deadline long past (sleep_until(time_point::min()) slept forever).
+    const auto deadline = timers_.top().deadline;
+    if (deadline > clock::now()) std::this_thread::sleep_until(deadline);
   }
   if (!timers_.empty()) {  // reading the clock costs more than a whole yield_now round trip
     const auto now = clock::now();
