@@ -201,6 +201,14 @@ bool suspend_on(Aw& aw, std::coroutine_handle<P> h) {
   }
 }
 
+/// Set, on this thread, while a pull loop hands its stub to a source's foreign awaiter: a
+/// resumption of that stub before await_suspend returns is then noted here instead of run.
+struct synchronous_resumption {
+  resume_link* stub = nullptr;
+  bool resumed = false;
+};
+inline constinit thread_local synchronous_resumption awaiting_resumption{};
+
 /// The loop stub: each resumption calls proceed(owner) while suspended, and goes where it says
 /// (the consumer, or nowhere when the source suspended again).
 class loop_stub {
@@ -309,13 +317,45 @@ class pull_loop {
     return false;
   }
 
-  // Pulls until an element is kept or the end comes; true when the source suspended for real.
+  // Pulls until an element is kept or the end comes; true when the source suspended (for real,
+  // or so its await_suspend said: see start).
   bool pull() {
     for (;;) {
       pending_.emplace([this] { return dualiter::anext(source_); });
       source_awaiter& aw = pending_->get();
-      if (!aw.await_ready() && suspend_on(aw, stub_.get())) return true;
+      if (!aw.await_ready() && suspend_source(aw)) return true;
       if (settle()) return false;
+    }
+  }
+
+  // The stub's handle goes to the source's awaiter. One that is not inline-aware may keep it
+  // (the stub is detached first, as detaching_awaiter does for a coroutine), or resume it at
+  // once, even from inside await_suspend: a cppcoro-style generator transfers to its producer,
+  // which transfers straight back. Then the stub only notes it (proceed) and the loop goes on
+  // here, so a run of dropped elements costs no stack.
+  bool suspend_source(source_awaiter& aw) {
+    if constexpr (std::is_base_of_v<inline_aware, source_awaiter>) {
+      return suspend_on(aw, stub_.get());
+    } else {
+      resume_link& stub = stub_.get().promise();
+      const int detached = detail::detach_chain(stub);
+      const synchronous_resumption outer = awaiting_resumption;
+      awaiting_resumption = {&stub, false};
+      bool suspended = false;
+      try {
+        suspended = suspend_on(aw, stub_.get());
+      } catch (...) {
+        awaiting_resumption = outer;
+        detail::reattach(stub, detached);
+        throw;
+      }
+      // Only this thread's variable is read: if the handle escaped, the stub may be running
+      // on another thread already, and nothing of this iterator may be touched (rule 3).
+      const bool resumed_at_once = awaiting_resumption.resumed;
+      awaiting_resumption = outer;
+      if (suspended && !resumed_at_once) return true;
+      detail::reattach(stub, detached);
+      return false;
     }
   }
 
@@ -346,6 +386,10 @@ class pull_loop {
   static std::coroutine_handle<> proceed(void* owner) noexcept {
     auto& self = *static_cast<pull_loop*>(owner);
     auto& stub = self.stub_.get().promise();
+    if (awaiting_resumption.stub == &stub) [[unlikely]] {
+      awaiting_resumption.resumed = true;  // suspend_source goes on with the loop
+      return std::noop_coroutine();
+    }
     try {
       if (!self.settle() && self.pull()) return std::noop_coroutine();
     } catch (...) {
