@@ -889,6 +889,146 @@ struct resumable {
 };
 }  // namespace foreign
 
+namespace foreign {
+// cppcoro-like: `co_await r.begin()` gives an iterator, `co_await ++it` advances it, `it ==
+// r.end()` is the end. Each step really suspends (and resumes at once) when `suspends` is set,
+// so the shape is driven through await_suspend as well as await_ready.
+struct step {
+  bool suspends;
+  bool await_ready() const noexcept { return !suspends; }
+  bool await_suspend(std::coroutine_handle<>) const noexcept { return false; }
+  void await_resume() const noexcept {}
+};
+
+template <class Element>
+struct begin_sequence {
+  struct iterator {
+    begin_sequence* s;
+    int at;
+    struct increment {
+      iterator* it;
+      bool await_ready() const noexcept { return !it->s->suspends; }
+      // Resumed before await_suspend returns, as a generator transferring to its producer and
+      // straight back does: the hardest case for whoever passed the handle.
+      void await_suspend(std::coroutine_handle<> h) const { h.resume(); }
+      iterator& await_resume() const {
+        if (++it->at == it->s->throw_at) throw std::runtime_error("sequence failed");
+        ++it->s->increments;
+        return *it;
+      }
+    };
+    increment operator++() { return {this}; }
+    Element operator*() const {
+      if constexpr (std::is_reference_v<Element>) {
+        return s->items[static_cast<std::size_t>(at)];
+      } else {
+        return Element(s->items[static_cast<std::size_t>(at)]);
+      }
+    }
+    bool operator==(const iterator& other) const noexcept { return at == other.at; }
+  };
+  struct begin_op {
+    begin_sequence* s;
+    bool await_ready() const noexcept { return !s->suspends; }
+    void await_suspend(std::coroutine_handle<> h) const { h.resume(); }  // a foreign engine
+    iterator await_resume() const {
+      if (s->throw_at == 0) throw std::runtime_error("sequence failed");
+      return {s, 0};
+    }
+  };
+
+  std::vector<int> items;
+  bool suspends = false;
+  int throw_at = -1;
+  int increments = 0;
+  begin_op begin() { return {this}; }
+  iterator end() { return {this, static_cast<int>(items.size())}; }
+};
+
+// begin() is awaitable, but its iterator is a plain one: no awaitable ++.
+struct begin_without_awaitable_increment {
+  struct iterator {
+    int operator*() const { return 0; }
+    iterator& operator++() { return *this; }
+    bool operator==(const iterator&) const = default;
+  };
+  ready<iterator> begin() { return {iterator{}}; }
+  iterator end() { return {}; }
+};
+}  // namespace foreign
+
+static_assert(AsyncIterable<foreign::begin_sequence<int&>> &&
+              !SyncIterable<foreign::begin_sequence<int&>>);
+static_assert(std::same_as<dualiter::async_reference_t<foreign::begin_sequence<int&>>, int&>);
+static_assert(std::same_as<dualiter::async_reference_t<foreign::begin_sequence<int>>, int&&>,
+              "a value from *it is kept by the iterator and handed out to be moved from");
+static_assert(!AsyncIterable<foreign::begin_without_awaitable_increment>);
+static_assert(!dualiter::protocol::begin_iterator_increment_is_awaitable<
+              foreign::begin_without_awaitable_increment>);
+
+TEST(foreign_sequences, the_begin_shape_is_async_iterable_without_wrappers) {
+  for (bool suspends : {false, true}) {
+    dualiter::testing::check_async_iterable_laws(
+        [&] { return foreign::begin_sequence<int&>{{1, 2, 3}, suspends}; },
+        std::vector<int>{1, 2, 3});
+    dualiter::testing::check_async_iterable_laws(
+        [&] { return foreign::begin_sequence<int>{{4, 5}, suspends}; }, std::vector<int>{4, 5});
+    dualiter::testing::check_async_iterable_laws(
+        [&] { return foreign::begin_sequence<int&>{{}, suspends}; }, std::vector<int>{});
+  }
+  foreign::begin_sequence<int&> s{{1, 2, 3, 4, 5}, true};
+  auto v = s | views::filter(odd) | views::transform([](int x) { return x * 10; });
+  EXPECT_EQ(async_values(v), (std::vector<int>{10, 30, 50}));
+  std::vector<int> seen;
+  sync_wait(
+      dualiter::for_each(foreign::begin_sequence<int>{{7, 8}}, [&](int x) { seen.push_back(x); }));
+  EXPECT_EQ(seen, (std::vector<int>{7, 8}));
+}
+
+TEST(foreign_sequences, a_foreign_source_resuming_at_once_costs_no_stack_per_dropped_element) {
+  // A million elements dropped one after another by filter, each handed over by a resumption
+  // inside the source's await_suspend: nested, that would overflow the stack at -O0.
+  foreign::begin_sequence<int&> s{std::vector<int>(1'000'000, 2), true};
+  s.items[500'000] = 3;
+  s.items.back() = 5;
+  auto v = s | views::filter(odd) | views::drop_while([](int x) { return x < 4; });
+  EXPECT_EQ(async_values(v), (std::vector<int>{5}));
+}
+
+TEST(foreign_sequences, the_begin_shape_hands_out_references_into_the_sequence) {
+  foreign::begin_sequence<int&> s{{1, 2}};
+  sync_wait([](foreign::begin_sequence<int&>& s) -> dualiter::task<> {
+    auto it = dualiter::aiter(s);
+    auto x = co_await dualiter::anext(it);
+    *x = 10;  // writes through to the sequence's own element
+  }(s));
+  EXPECT_EQ(s.items[0], 10);
+}
+
+TEST(foreign_sequences, the_begin_shape_stops_at_an_exception_and_never_advances_again) {
+  for (int throw_at : {0, 2}) {
+    foreign::begin_sequence<int> s{{1, 2, 3}, false, throw_at};
+    auto [before, error, after_error] = sync_wait(
+        [](foreign::begin_sequence<int>& s) -> dualiter::task<std::tuple<int, bool, bool>> {
+          auto it = dualiter::aiter(s);
+          int before = 0;
+          bool threw = false;
+          try {
+            while (co_await dualiter::anext(it)) ++before;
+          } catch (const std::runtime_error&) {
+            threw = true;
+          }
+          bool empty_after = !(co_await dualiter::anext(it)) && !(co_await dualiter::anext(it));
+          co_return std::tuple{before, threw, empty_after};
+        }(s));
+    EXPECT_EQ(before, throw_at) << "elements before the failure";
+    EXPECT_TRUE(error);
+    EXPECT_TRUE(after_error) << "after an exception the iterator stays empty";
+    EXPECT_EQ(s.increments, throw_at == 0 ? 0 : throw_at - 1)
+        << "the sequence is not advanced after it failed";
+  }
+}
+
 template <>
 struct dualiter::async_iterable_traits<foreign::resumable> {
   struct iterator {

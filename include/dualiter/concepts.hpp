@@ -16,9 +16,12 @@
 #include <concepts>
 #include <coroutine>
 #include <iterator>
+#include <new>
 #include <ranges>
 #include <type_traits>
 #include <utility>
+
+#include <dualiter/anext_result.hpp>
 
 namespace dualiter {
 
@@ -140,6 +143,258 @@ class next_shape_iterator {
   T* range_;
 };
 
+namespace detail {
+
+/// Storage for one T whose lifetime the owner runs by hand: no default constructor, no
+/// <optional> (the protocol layer keeps its includes to the minimum).
+template <class T>
+class manual_slot {
+ public:
+  manual_slot() noexcept {}
+  manual_slot(const manual_slot&) = delete;
+  manual_slot& operator=(const manual_slot&) = delete;
+  ~manual_slot() {}
+
+  template <class F>
+  T& emplace_from(F&& make) {
+    // A prvalue from make() initialises the object in place: no move of, say, an awaiter.
+    return *::new (static_cast<void*>(__builtin_addressof(value_))) T(static_cast<F&&>(make)());
+  }
+  void destroy() noexcept { value_.~T(); }
+  T& get() noexcept { return value_; }
+
+ private:
+  union {
+    T value_;
+  };
+};
+
+/// An awaitable and the awaiter `co_await` would take from it, kept together: the awaiter may
+/// refer to the awaitable, so this never moves once built.
+template <class A>
+struct awaitable_and_awaiter {
+  template <class F>
+  explicit awaitable_and_awaiter(F&& make)
+      : awaitable(static_cast<F&&>(make)()),
+        awaiter(detail::get_awaiter(static_cast<A&&>(awaitable))) {}
+  awaitable_and_awaiter(const awaitable_and_awaiter&) = delete;
+  awaitable_and_awaiter& operator=(const awaitable_and_awaiter&) = delete;
+
+  A awaitable;
+  awaiter_t<A> awaiter;
+};
+
+/// What await_suspend gives, as a coroutine_handle, so that two awaiters with different
+/// await_suspend result types can stand behind one.
+template <class Awaiter>
+std::coroutine_handle<> suspend_as_handle(Awaiter& a, std::coroutine_handle<> h) {
+  using result = decltype(a.await_suspend(h));
+  if constexpr (std::is_void_v<result>) {
+    a.await_suspend(h);
+    return std::noop_coroutine();
+  } else if constexpr (std::same_as<result, bool>) {
+    return a.await_suspend(h) ? std::noop_coroutine() : h;
+  } else {
+    return a.await_suspend(h);
+  }
+}
+
+template <class T>
+using begin_awaitable_t = decltype(std::declval<T&>().begin());
+
+template <class T>
+using begin_iterator_t = std::remove_cvref_t<await_result_t<begin_awaitable_t<T>>>;
+
+}  // namespace detail
+
+namespace protocol {
+
+/// The begin/++ shape (cppcoro's and asyncpp's async_generator), first part: `co_await r.begin()`
+/// gives an iterator.
+template <class T>
+concept begin_is_awaitable =
+    requires(std::remove_reference_t<T>& r) { r.begin(); } &&
+    Awaitable<detail::begin_awaitable_t<std::remove_reference_t<T>>> &&
+    std::move_constructible<detail::begin_iterator_t<std::remove_reference_t<T>>>;
+
+/// The begin/++ shape: `co_await ++it` advances the iterator begin() gave.
+template <class T>
+concept begin_iterator_increment_is_awaitable =
+    requires(detail::begin_iterator_t<std::remove_reference_t<T>>& it) { ++it; } &&
+    Awaitable<decltype(++std::declval<detail::begin_iterator_t<std::remove_reference_t<T>>&>())>;
+
+/// The begin/++ shape: `it == r.end()` tells the end, and `*it` is the element.
+template <class T>
+concept begin_iterator_compares_with_end_and_dereferences = requires(
+    std::remove_reference_t<T>& r, detail::begin_iterator_t<std::remove_reference_t<T>>& it) {
+  { it == r.end() } -> std::convertible_to<bool>;
+  { *it } -> detail::referenceable;
+};
+
+/// The whole begin/++ shape.
+template <class T>
+concept has_begin_shape = begin_is_awaitable<T> && begin_iterator_increment_is_awaitable<T> &&
+                          begin_iterator_compares_with_end_and_dereferences<T>;
+
+/// The next() shape (folly::coro-like), first part: there is a member next().
+template <class T>
+concept has_next_member = requires(std::remove_reference_t<T>& r) { r.next(); };
+
+/// The next() shape: next() returns an awaitable.
+template <class T>
+concept next_is_awaitable =
+    has_next_member<T> && Awaitable<decltype(std::declval<std::remove_reference_t<T>&>().next())>;
+
+/// The whole next() shape: `co_await r.next()` gives an optional-like result.
+template <class T>
+concept has_next_shape =
+    next_is_awaitable<T> &&
+    OptionalLike<await_result_t<decltype(std::declval<std::remove_reference_t<T>&>().next())>>;
+
+}  // namespace protocol
+
+/// What aiter gives for the begin/++ shape (cppcoro's and asyncpp's async_generator):
+/// the first anext awaits `r.begin()`, each later one `++it`; `it == r.end()` is the end, and
+/// the element is `*it`, handed out as the iterator gives it (a reference stays a reference,
+/// valid until the next anext; a value is kept here until then). After the end, or after
+/// an exception from the sequence, anext stays empty without touching the sequence again (its
+/// own iterator may not be advanced then). One anext at a time, as for every async iterator.
+template <class T>
+class begin_shape_iterator {
+  using iterator = detail::begin_iterator_t<T>;
+  using begin_awaitable = detail::begin_awaitable_t<T>;
+  using increment_awaitable = decltype(++std::declval<iterator&>());
+  using dereferenced = decltype(*std::declval<iterator&>());
+  static constexpr bool hands_out_values = !std::is_reference_v<dereferenced>;
+  using element_reference =
+      std::conditional_t<hands_out_values, std::remove_cv_t<dereferenced>&&, dereferenced>;
+
+ public:
+  explicit begin_shape_iterator(T& r) noexcept : range_(__builtin_addressof(r)) {}
+  // Moved before iteration, as views take their source's iterator; a value handed out by the
+  // last anext stays with the moved-from object.
+  begin_shape_iterator(begin_shape_iterator&& other) noexcept(
+      std::is_nothrow_move_constructible_v<iterator>)
+      : range_(other.range_), state_(other.state_) {
+    if (other.has_iterator_) {
+      iterator_.emplace_from(
+          [&]() -> iterator { return static_cast<iterator&&>(other.iterator_.get()); });
+      has_iterator_ = true;
+    }
+  }
+  begin_shape_iterator& operator=(begin_shape_iterator&&) = delete;
+  ~begin_shape_iterator() {
+    if (has_iterator_) iterator_.destroy();
+    drop_value();
+  }
+
+  class anext_awaiter {
+   public:
+    explicit anext_awaiter(begin_shape_iterator& self) noexcept : self_(&self) {}
+    // Moved only before it is awaited (views pass it on), when nothing is built yet.
+    anext_awaiter(anext_awaiter&& other) noexcept : self_(other.self_) {}
+    anext_awaiter& operator=(anext_awaiter&&) = delete;
+    ~anext_awaiter() {
+      if (step_ == step::beginning) begin_.destroy();
+      if (step_ == step::incrementing) increment_.destroy();
+    }
+
+    bool await_ready() {
+      self_->drop_value();
+      switch (self_->state_) {
+        case state::ended:
+          return true;
+        case state::fresh:
+          begin_.emplace_from([&] {
+            return begin_op([&]() -> begin_awaitable { return self_->range_->begin(); });
+          });
+          step_ = step::beginning;
+          return begin_.get().awaiter.await_ready();
+        case state::begun:
+          break;
+      }
+      increment_.emplace_from([&] {
+        return increment_op([&]() -> increment_awaitable { return ++self_->iterator_.get(); });
+      });
+      step_ = step::incrementing;
+      return increment_.get().awaiter.await_ready();
+    }
+
+    auto await_suspend(std::coroutine_handle<> h) {
+      using begin_result =
+          decltype(std::declval<detail::awaiter_t<begin_awaitable>&>().await_suspend(h));
+      using increment_result =
+          decltype(std::declval<detail::awaiter_t<increment_awaitable>&>().await_suspend(h));
+      if constexpr (std::same_as<begin_result, increment_result>) {
+        if (step_ == step::beginning) return begin_.get().awaiter.await_suspend(h);
+        return increment_.get().awaiter.await_suspend(h);
+      } else {
+        if (step_ == step::beginning) return detail::suspend_as_handle(begin_.get().awaiter, h);
+        return detail::suspend_as_handle(increment_.get().awaiter, h);
+      }
+    }
+
+    anext_result<element_reference> await_resume() {
+      begin_shape_iterator& self = *self_;
+      if (step_ == step::none) return {};  // ended before
+      // Until the sequence has answered, an exception means it is finished: its iterator
+      // may not be advanced again.
+      self.state_ = state::ended;
+      if (step_ == step::beginning) {
+        self.iterator_.emplace_from([&]() -> iterator {
+          return static_cast<iterator>(begin_.get().awaiter.await_resume());
+        });
+        self.has_iterator_ = true;
+      } else {
+        static_cast<void>(increment_.get().awaiter.await_resume());
+      }
+      if (self.iterator_.get() == self.range_->end()) return {};
+      if constexpr (hands_out_values) {
+        auto& value = self.value_.emplace_from([&] { return *self.iterator_.get(); });
+        self.holds_value_ = true;
+        self.state_ = state::begun;
+        return anext_result<element_reference>(__builtin_addressof(value));
+      } else {
+        self.state_ = state::begun;
+        return anext_result<element_reference>(__builtin_addressof(*self.iterator_.get()));
+      }
+    }
+
+   private:
+    enum class step : unsigned char { none, beginning, incrementing };
+    using begin_op = detail::awaitable_and_awaiter<begin_awaitable>;
+    using increment_op = detail::awaitable_and_awaiter<increment_awaitable>;
+
+    begin_shape_iterator* self_;
+    step step_ = step::none;
+    detail::manual_slot<begin_op> begin_;
+    detail::manual_slot<increment_op> increment_;
+  };
+
+  /// Python: `__anext__`: `co_await r.begin()` the first time, `co_await ++it` after.
+  anext_awaiter anext() noexcept { return anext_awaiter(*this); }
+
+ private:
+  enum class state : unsigned char { fresh, begun, ended };
+  struct no_value {};
+  using value_slot = detail::manual_slot<
+      std::conditional_t<hands_out_values, std::remove_cv_t<dereferenced>, no_value>>;
+
+  void drop_value() noexcept {
+    if (holds_value_) {
+      value_.destroy();
+      holds_value_ = false;
+    }
+  }
+
+  T* range_;
+  state state_ = state::fresh;
+  bool has_iterator_ = false;
+  bool holds_value_ = false;
+  detail::manual_slot<iterator> iterator_;
+  value_slot value_;
+};
+
 namespace detail::aiter_cpo {
 
 // Poison pill: hides dualiter::aiter (an object, which would switch ADL off) from the
@@ -157,19 +412,16 @@ concept has_traits =
     requires(T& t) { detail::decay_copy(async_iterable_traits<std::remove_cvref_t<T>>::aiter(t)); };
 
 template <class T>
-concept has_next_shape =
-    requires(T& t) { t.next(); } && Awaitable<decltype(std::declval<T&>().next())> &&
-    OptionalLike<await_result_t<decltype(std::declval<T&>().next())>>;
-
-template <class T>
 concept borrowable =
     std::is_lvalue_reference_v<T> || enable_borrowed_async_iterable<std::remove_cvref_t<T>>;
 
 struct fn {
   /// Member r.aiter() if there is one, else a free aiter(r) found by ADL, else
-  /// async_iterable_traits<T>::aiter(r), else the next() shape; the result by value.
+  /// async_iterable_traits<T>::aiter(r), else the begin/++ shape, else the next() shape; the
+  /// result by value.
   template <class T>
-    requires borrowable<T> && (has_member<T> || has_adl<T> || has_traits<T> || has_next_shape<T>)
+    requires borrowable<T> && (has_member<T> || has_adl<T> || has_traits<T> ||
+                               protocol::has_begin_shape<T> || protocol::has_next_shape<T>)
   constexpr auto operator()(T&& t) const {
     if constexpr (has_member<T>) {
       return t.aiter();
@@ -177,6 +429,8 @@ struct fn {
       return aiter(t);
     } else if constexpr (has_traits<T>) {
       return async_iterable_traits<std::remove_cvref_t<T>>::aiter(t);
+    } else if constexpr (protocol::has_begin_shape<T>) {
+      return begin_shape_iterator<std::remove_reference_t<T>>(t);
     } else {
       return next_shape_iterator<std::remove_reference_t<T>>(t);
     }

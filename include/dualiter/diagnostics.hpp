@@ -69,6 +69,29 @@ constexpr auto assert_async_iterable() {
     static_assert(has_aiter<T>,
                   "dualiter: not async iterable: this is a sync range (begin/end) without aiter. "
                   "Fix: wrap it with dualiter::as_async(r), or iterate it with a plain for loop");
+  } else if constexpr (!has_aiter<T> && begin_is_awaitable<T> &&
+                       !begin_iterator_increment_is_awaitable<T>) {
+    static_assert(begin_iterator_increment_is_awaitable<T>,
+                  "dualiter: not async iterable: co_await r.begin() gives an iterator (the "
+                  "begin/++ shape of cppcoro's async_generator), but co_await ++it does not "
+                  "compile: the iterator's operator++ returns no awaitable. Fix: make ++it return "
+                  "an awaitable that advances it, or give the type an aiter()");
+  } else if constexpr (!has_aiter<T> && begin_is_awaitable<T>) {
+    static_assert(begin_iterator_compares_with_end_and_dereferences<T>,
+                  "dualiter: not async iterable: co_await r.begin() and co_await ++it work (the "
+                  "begin/++ shape), but it == r.end() or *it does not compile. Fix: give the type "
+                  "an end() the iterator compares equal to at the end, and the iterator an "
+                  "operator* giving the element");
+  } else if constexpr (!has_aiter<T> && has_next_member<T> && !next_is_awaitable<T>) {
+    static_assert(next_is_awaitable<T>,
+                  "dualiter: not async iterable: r.next() (the next() shape) does not return an "
+                  "awaitable. Fix: return an awaitable of an optional-like result from next(), or "
+                  "give the type an aiter()");
+  } else if constexpr (!has_aiter<T> && has_next_member<T>) {
+    static_assert(has_next_shape<T>,
+                  "dualiter: not async iterable: co_await r.next() (the next() shape) does not "
+                  "give an optional-like result (explicit operator bool and operator*). Fix: give "
+                  "std::optional<T> or a pointer, empty at the end");
   } else if constexpr (!has_aiter<T>) {
     static_assert(has_aiter<T>,
                   "dualiter: not async iterable: there is no member r.aiter() and no free "

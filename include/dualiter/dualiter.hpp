@@ -15,5 +15,6 @@
 #include <dualiter/generator.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
+#include <dualiter/views.hpp>
 
 #endif  // DUALITER_DUALITER_HPP
