@@ -15,6 +15,7 @@
 #include <dualiter/anext_result.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/element_types.hpp>
+#include <dualiter/detail/frame_allocation.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/not_an_iterator.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
@@ -37,7 +38,7 @@ class async_generator;
 namespace detail {
 
 template <class Ref, class V>
-class async_generator_promise : public resume_link {
+class async_generator_promise : public resume_link, public frame_allocation {
   using types = element_types<Ref, V>;
 
  public:

@@ -14,6 +14,7 @@
 
 #include <dualiter/concepts.hpp>
 #include <dualiter/detail/element_types.hpp>
+#include <dualiter/detail/frame_allocation.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/not_an_iterator.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
@@ -59,7 +60,7 @@ inline constexpr bool is_generator_v<generator<Ref, V>> = true;
 // Without the first, an element deep in a tower would pass through every level; without the
 // second, ten million empty nested generators would need ten million nested transfers at -O0.
 template <class Ref, class V>
-class generator_promise : public resume_link {
+class generator_promise : public resume_link, public frame_allocation {
   using types = element_types<Ref, V>;
 
  public:

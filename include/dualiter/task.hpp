@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/detail/frame_allocation.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
@@ -32,7 +33,7 @@ class task;
 namespace detail {
 
 template <class T>
-class task_promise_base : public resume_link {
+class task_promise_base : public resume_link, public frame_allocation {
  public:
   std::suspend_always initial_suspend() noexcept { return {}; }
 

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <dualiter/detail/frame_allocation.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/detail/unique_coroutine.hpp>
 
@@ -30,7 +31,7 @@ using owned_result_t = std::conditional_t<std::is_lvalue_reference_v<R>, R, std:
 template <class Owner>
 class driver {
  public:
-  struct promise_type {
+  struct promise_type : frame_allocation {
     Owner& owner;
 
     template <class A>
