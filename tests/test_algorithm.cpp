@@ -13,9 +13,11 @@
 #include <dualiter/algorithm.hpp>
 #include <dualiter/async_generator.hpp>
 #include <dualiter/event_loop.hpp>
+#include <dualiter/gather.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 
+#include "support/expect.hpp"
 #include "support/manual.hpp"
 #include "support/sources.hpp"
 
@@ -99,6 +101,92 @@ TEST(for_each, an_exception_from_f_stops_the_loop_and_abandons_the_source) {
     EXPECT_STREQ(e.what(), "f failed at 3");
   }
   EXPECT_EQ(live, 0) << "the generator, owned by the task, is destroyed with it";
+}
+
+// The algorithms take an async_generator's synchronously produced elements in a plain loop
+// (push_elements); these pin down that the loop keeps every guarantee of the anext loop.
+namespace {
+// Elements 0..n-1; every `suspend_every`-th one after a real trip through the event loop.
+async_generator<int> with_real_suspensions(int n, int suspend_every, int* live = nullptr) {
+  int unwatched = 0;
+  lifetime_counter guard(live != nullptr ? live : &unwatched);
+  for (int i = 0; i < n; ++i) {
+    if ((i + 1) % suspend_every == 0) co_await dualiter::yield_now();
+    co_yield i;
+  }
+}
+
+// A chain of `depth` tasks each awaiting the next, the innermost running `inner`.
+template <class Inner>
+task<long> nested(int depth, Inner inner) {
+  if (depth == 0) co_return co_await inner();
+  co_return co_await nested(depth - 1, inner);
+}
+}  // namespace
+
+TEST(for_each, over_a_generator_that_really_suspends_between_elements_misses_none) {
+  std::vector<int> seen;
+  dualiter::run(for_each(with_real_suspensions(100, 7), [&](int x) { seen.push_back(x); }));
+  ASSERT_EQ(seen.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+  EXPECT_EQ(dualiter::run(dualiter::fold_left(with_real_suspensions(100, 3), 0L, std::plus<>())),
+            4950);
+  EXPECT_EQ(dualiter::run(dualiter::count_if(with_real_suspensions(100, 10),
+                                             [](int x) { return x % 2 == 0; })),
+            50u);
+  EXPECT_EQ(dualiter::run(
+                dualiter::find_if(with_real_suspensions(100, 4), [](int x) { return x == 42; })),
+            std::optional<int>(42));
+}
+
+TEST(for_each, a_synchronous_f_that_throws_stops_the_loop_and_abandons_the_source) {
+  for (int suspend_every : {1000, 3}) {  // thrown in the plain loop, and after a suspension
+    int live = 0;
+    int calls = 0;
+    try {
+      dualiter::run(for_each(with_real_suspensions(1000, suspend_every, &live), [&](int x) {
+        ++calls;
+        if (x == 5) throw std::invalid_argument("f failed at 5");
+      }));
+      ADD_FAILURE() << "no exception";
+    } catch (const std::invalid_argument& e) {
+      EXPECT_STREQ(e.what(), "f failed at 5");
+    }
+    EXPECT_EQ(calls, 6);
+    EXPECT_EQ(live, 0) << "the generator, owned by the task, is destroyed with it";
+  }
+}
+
+TEST(for_each, over_a_generator_with_a_pending_anext_throws_already_running) {
+  auto g = with_real_suspensions(10, 1);
+  auto outcome = dualiter::run([](async_generator<int>& g) -> task<std::string> {
+    auto it = dualiter::aiter(g);
+    auto pending = [](decltype(it)& it) -> task<> { co_await dualiter::anext(it); };
+    auto both = dualiter::gather(pending(it), for_each(g, [](int) {}));
+    try {
+      co_await std::move(both);
+    } catch (const dualiter::already_running& e) {
+      co_return e.what();
+    }
+    co_return "no exception";
+  }(g));
+  EXPECT_TRUE(dualiter::testing::contains(outcome, "already running")) << outcome;
+}
+
+TEST(for_each, an_algorithm_running_past_the_inline_depth_bound_still_takes_every_element) {
+  // One of these depths puts the algorithm's task at the bound exactly, so that it cannot run
+  // the generator inline and leaves it to the chain's base (inline_resume.hpp, rule 6).
+  const int bound = static_cast<int>(dualiter::detail::max_inline_depth);
+  auto sum_of_thousand = [] {
+    return dualiter::fold_left(with_real_suspensions(1000, 1'000'000), 0L, std::plus<>());
+  };
+  auto sum_on_the_loop = [] {
+    return dualiter::fold_left(with_real_suspensions(1000, 100), 0L, std::plus<>());
+  };
+  for (int depth = bound - 4; depth <= bound + 4; ++depth) {
+    EXPECT_EQ(sync_wait(nested(depth, sum_of_thousand)), 499'500) << depth;
+    EXPECT_EQ(dualiter::run(nested(depth, sum_on_the_loop)), 499'500) << depth;
+  }
 }
 
 TEST(for_each, passes_move_only_elements_for_f_to_take) {

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include <dualiter/async_generator.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/diagnostics.hpp>
 #include <dualiter/task.hpp>
@@ -20,11 +21,26 @@ namespace dualiter {
 
 namespace detail {
 
+/// Sources whose elements the algorithms take by push_elements (async_generator.hpp): a plain
+/// loop while they come synchronously, instead of a resumption of the algorithm's task each.
+template <class Source>
+concept pushes_elements = is_async_generator_v<std::remove_cvref_t<Source>>;
+
 // Source is T& for an lvalue argument and T for an rvalue one, which the coroutine then owns:
 // a reference parameter would dangle once the caller's full-expression ends, yet the task may
 // be awaited much later.
 template <class Source, class F>
 task<> for_each_impl(Source source, F f) {
+  if constexpr (pushes_elements<Source> &&
+                !Awaitable<std::invoke_result_t<F&, async_reference_t<Source>>>) {
+    auto consume = [&f](async_reference_t<Source> element) {
+      std::invoke(f, static_cast<async_reference_t<Source>>(element));
+      return true;
+    };
+    while (co_await detail::push_elements(source, consume)) {
+    }
+    co_return;
+  }
   auto it = dualiter::aiter(source);
   while (auto x = co_await dualiter::anext(it)) {
     if constexpr (Awaitable<std::invoke_result_t<F&, decltype(*x)>>) {
@@ -108,6 +124,15 @@ concept predicate_over = std::predicate<P&, std::remove_reference_t<async_refere
 
 template <class Source, class T, class F>
 task<T> fold_left_impl(Source source, T acc, F f) {
+  if constexpr (pushes_elements<Source>) {
+    auto consume = [&](async_reference_t<Source> element) {
+      acc = std::invoke(f, std::move(acc), static_cast<async_reference_t<Source>>(element));
+      return true;
+    };
+    while (co_await detail::push_elements(source, consume)) {
+    }
+    co_return acc;
+  }
   auto it = dualiter::aiter(source);
   while (auto x = co_await dualiter::anext(it)) acc = std::invoke(f, std::move(acc), *x);
   co_return acc;
@@ -116,6 +141,15 @@ task<T> fold_left_impl(Source source, T acc, F f) {
 template <class Source, class P>
 task<std::size_t> count_if_impl(Source source, P pred) {
   std::size_t n = 0;
+  if constexpr (pushes_elements<Source>) {
+    auto consume = [&](async_reference_t<Source> element) {
+      if (std::invoke(pred, element)) ++n;
+      return true;
+    };
+    while (co_await detail::push_elements(source, consume)) {
+    }
+    co_return n;
+  }
   auto it = dualiter::aiter(source);
   while (auto x = co_await dualiter::anext(it)) {
     auto&& element = *x;
@@ -127,6 +161,17 @@ task<std::size_t> count_if_impl(Source source, P pred) {
 // The first element for which pred(element) == Wanted, as an optional copy (or move).
 template <bool Wanted, class Source, class P>
 task<std::optional<async_value_t<Source>>> find_impl(Source source, P pred) {
+  if constexpr (pushes_elements<Source>) {
+    std::optional<async_value_t<Source>> found;
+    auto consume = [&](async_reference_t<Source> element) {
+      if (static_cast<bool>(std::invoke(pred, element)) != Wanted) return true;
+      found.emplace(static_cast<async_reference_t<Source>>(element));
+      return false;
+    };
+    while (co_await detail::push_elements(source, consume)) {
+    }
+    co_return found;
+  }
   auto it = dualiter::aiter(source);
   while (auto x = co_await dualiter::anext(it)) {
     auto&& element = *x;

@@ -6,6 +6,7 @@
 #include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
 
 #include <coroutine>
+#include <cstdint>
 #include <exception>
 #include <memory>
 #include <stdexcept>
@@ -36,6 +37,9 @@ template <class Ref, class V = void>
 class async_generator;
 
 namespace detail {
+
+template <class Ref, class V, class Consume>
+class push_elements;
 
 template <class Ref, class V>
 class async_generator_promise : public resume_link, public frame_allocation {
@@ -94,6 +98,8 @@ class async_generator_promise : public resume_link, public frame_allocation {
  private:
   template <class, class>
   friend class dualiter::async_generator;
+  template <class, class, class>
+  friend class push_elements;
 
   pointer value_ = nullptr;  // the element, or null at the end
   std::exception_ptr exception_;
@@ -197,6 +203,9 @@ class [[nodiscard]] async_generator {
   friend promise_type;
   explicit async_generator(std::coroutine_handle<promise_type> h) noexcept : frame_(h) {}
 
+  template <class, class, class>
+  friend class detail::push_elements;
+
   detail::unique_coroutine<promise_type> frame_;
 };
 
@@ -206,6 +215,95 @@ async_generator<Ref, V> async_generator_promise<Ref, V>::get_return_object() noe
   return async_generator<Ref, V>(
       std::coroutine_handle<async_generator_promise>::from_promise(*this));
 }
+
+template <class T>
+inline constexpr bool is_async_generator_v = false;
+template <class Ref, class V>
+inline constexpr bool is_async_generator_v<async_generator<Ref, V>> = true;
+
+/// The algorithms' fast path over an async_generator (for_each, fold_left, count ...):
+/// `while (co_await push_elements(g, consume)) {}` calls consume(element) for every element,
+/// until it returns false. Elements produced synchronously are handed over in a plain loop in
+/// await_suspend, the generator resumed inline each time, as a range-for resumes a
+/// generator: no resumption of the consumer's coroutine per element. When the generator
+/// suspends for real, the consumer does too; the element that resumes it is consumed in
+/// await_resume, which returns true to enter the loop again.
+template <class Ref, class V, class Consume>
+class push_elements : public inline_aware {
+  using generator = async_generator<Ref, V>;
+  using promise = async_generator_promise<Ref, V>;
+  using reference = typename generator::reference;
+
+ public:
+  push_elements(generator& g, Consume& consume) noexcept
+      : handle_(g.frame_.get()), consume_(consume) {}
+
+  bool await_ready() const {
+    if (!handle_) return true;
+    switch (handle_.promise().state_) {
+      case promise::state::idle:
+        return false;
+      case promise::state::finished:
+        return true;
+      case promise::state::busy:
+        break;
+    }
+    throw already_running();
+  }
+
+  template <class P>
+  bool await_suspend(std::coroutine_handle<P> consumer) {
+    promise& p = handle_.promise();
+    resume_link* const consumer_link = detail::link_of(consumer);
+    // Written before the handle may escape: once it has, only await_resume reads this.
+    resumed_by_generator_ = true;
+    const std::uint32_t depth = (consumer_link != nullptr ? consumer_link->inline_depth : 0) + 1;
+    if (depth > max_inline_depth) [[unlikely]] {
+      // run_inline leaves the generator to the chain's base (inline_resume.hpp, rule 6).
+      p.state_ = promise::state::busy;
+      return detail::run_inline(p, handle_, consumer, consumer_link);
+    }
+    // run_inline, with what stays the same from one element to the next set once: the
+    // generator runs inline with this frame until it suspends for real, and nothing but a
+    // detach (which ends the loop) changes its link meanwhile.
+    p.continuation = consumer;
+    p.resumer = consumer_link;
+    inline_frame frame;  // NOLINT: `deferred` is read only once has_deferred is set
+    p.resumer_frame = &frame;
+    p.inline_depth = depth;
+    for (;;) {
+      p.state_ = promise::state::busy;
+      handle_.resume();
+      if (frame.must_suspend) [[unlikely]]
+        return detail::after_suspension(frame, p);
+      if (p.value_ == nullptr || !consume_(static_cast<reference>(*p.value_))) {
+        resumed_by_generator_ = false;  // the end (or an exception), or consume has enough
+        return false;
+      }
+    }
+  }
+
+  /// True when the caller is to await again: an element came after a real suspension and
+  /// consume wants more.
+  bool await_resume() {
+    if (!handle_) return false;
+    promise& p = handle_.promise();
+    if (p.value_ == nullptr) {
+      if (p.exception_) [[unlikely]]
+        std::rethrow_exception(std::exchange(p.exception_, nullptr));
+      return false;
+    }
+    return resumed_by_generator_ && consume_(static_cast<reference>(*p.value_));
+  }
+
+ private:
+  std::coroutine_handle<promise> handle_;
+  Consume& consume_;
+  bool resumed_by_generator_ = false;
+};
+
+template <class Ref, class V, class Consume>
+push_elements(async_generator<Ref, V>&, Consume&) -> push_elements<Ref, V, Consume>;
 }  // namespace detail
 
 }  // namespace dualiter
