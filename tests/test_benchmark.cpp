@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
+#include <utility>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -297,4 +298,29 @@ TEST(register_iterable, reports_the_median_of_repetitions) {
   // Only the aggregates reach the reporter: the table takes their median.
   EXPECT_GT(reporter.ns_per_item("repeated", dualiter::benchmark::protocol::sync), 0);
   EXPECT_NE(reporter.table().find("| repeated | "), std::string::npos);
+}
+
+TEST(register_iterable, takes_const_results_and_rvalue_references) {
+  std::vector<int> items(8, 1);
+  few_runs(register_iterable("qualified/const",
+                             []() -> const std::vector<int> { return std::vector<int>(8, 1); }));
+  few_runs(register_iterable("qualified/rvalue_reference",
+                             [&]() -> std::vector<int>&& { return std::move(items); }));
+  capturing_reporter reporter;
+  run_cases("qualified", reporter);
+  EXPECT_EQ(error_of(reporter, "qualified/const/sync"), "");
+  EXPECT_EQ(error_of(reporter, "qualified/rvalue_reference/sync"), "");
+  EXPECT_EQ(items.size(), 8u);  // iterated where it is, never moved from
+}
+
+TEST(register_iterable, refuses_to_run_on_several_threads) {
+  for (auto* c : register_iterable("threads", [] { return std::vector<int>(8, 1); })) {
+    c->Iterations(2)->Threads(2);
+  }
+  capturing_reporter reporter;
+  run_cases("threads", reporter);
+  ASSERT_FALSE(reporter.runs.empty());
+  EXPECT_TRUE(
+      dualiter::testing::contains(reporter.runs.front().error_message, "cases run on one thread"))
+      << reporter.runs.front().error_message;
 }

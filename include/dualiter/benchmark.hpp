@@ -268,7 +268,8 @@ class current_iterable<Result> {
  public:
   template <class Factory>
   std::remove_reference_t<Result>& make(Factory& factory) {
-    return factory();
+    auto&& made = factory();  // an rvalue reference too: the object outlives the call
+    return made;
   }
 };
 
@@ -288,6 +289,12 @@ class current_iterable<Result> {
 /// prints, instead of ending the program.
 template <protocol How, class Result, class Factory>
 void run_case(::benchmark::State& state, Factory& factory, const std::string& case_name) {
+  if (state.threads() > 1) {
+    // The allocation counter is the program's, and the per-element numbers are per thread.
+    detail::fail(state, case_name,
+                 "dualiter::benchmark cases run on one thread. Fix: leave out ->Threads(n)");
+    return;
+  }
   current_iterable<Result> iterable;
   meter m;
   try {

@@ -58,7 +58,8 @@ inline void* allocate(std::size_t size, std::align_val_t alignment) {
 
 /// Defines the replacement global operator new/delete (plain, array, sized, aligned) that count
 /// into dualiter::detail::allocation_counter::allocations. Expand it once per program, at global
-/// scope: a second expansion is a link error whose first symbol names the macro. The nothrow
+/// scope: a second expansion is a link error that, among the duplicate operators, names
+/// dualiter_count_allocations_expanded_in_more_than_one_translation_unit. The nothrow
 /// forms need no replacement: the standard library's call the plain ones.
 #define DUALITER_DETAIL_DEFINE_COUNTING_NEW()                                              \
   DUALITER_DETAIL_IGNORE_MISMATCHED_NEW_DELETE                                             \
