@@ -18,9 +18,12 @@
 //              run, outside the measurement but in the wall time: give a run thousands of
 //              elements, not ten.
 // ns_per_item is the thread's CPU time in the timed part over the elements, the clock
-// items_per_second uses too. allocs_per_item counts heap allocations from the first element
-// on (coroutine frames made before it are not per element), allocs_per_run every allocation a
-// run makes, the factory's included.
+// items_per_second uses too (unless a case is set to ->UseRealTime()). allocs_per_item counts
+// heap allocations from the first element on (coroutine frames made before it are not per
+// element), allocs_per_run every allocation a run makes, the factory's included.
+//
+// After `using namespace dualiter;`, a bare `benchmark::State` is ambiguous between Google
+// Benchmark and dualiter::benchmark: write `::benchmark::State` there.
 #ifndef DUALITER_BENCHMARK_HPP
 #define DUALITER_BENCHMARK_HPP
 
