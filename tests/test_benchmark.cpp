@@ -5,9 +5,9 @@
 #include <chrono>
 #include <cmath>
 #include <memory>
-#include <utility>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
