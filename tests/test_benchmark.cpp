@@ -166,6 +166,13 @@ TEST(register_iterable, takes_a_name_with_slashes_as_it_is) {
   EXPECT_NE(reporter.table().find("| slash/a/b | "), std::string::npos) << reporter.table();
 }
 
+TEST(summary_reporter, escapes_a_bar_in_a_name_so_the_row_keeps_its_columns) {
+  few_runs(register_iterable("bar/a|b", [] { return std::vector<int>(4, 1); }));
+  capturing_reporter reporter;
+  run_cases("bar", reporter);
+  EXPECT_NE(reporter.table().find("| bar/a\\|b | "), std::string::npos) << reporter.table();
+}
+
 TEST(register_iterable, refuses_a_name_registered_before_or_an_empty_one) {
   register_iterable("twice", [] { return std::vector<int>(4, 1); });
   EXPECT_THROW(

@@ -355,6 +355,16 @@ bool failed(const Run& run) {
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
 
+/// `text` as one cell of a Markdown table: a `|` in it would end the cell.
+[[gnu::cold]] inline std::string markdown_cell(const std::string& text) {
+  std::string cell;
+  for (char c : text) {
+    if (c == '|') cell += '\\';
+    cell += c;
+  }
+  return cell;
+}
+
 [[gnu::cold]] inline std::string format_number(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.2f", value);
@@ -457,8 +467,8 @@ class summary_reporter : public ::benchmark::ConsoleReporter {
       const auto ratio = [sync](double v) {
         return v < 0 || sync <= 0 ? std::string("—") : detail::format_number(v / sync);
       };
-      out += "| " + names[i] + " | " + ns(sync) + " | " + ns(sync_wait) + " | " + ns(run) + " | " +
-             ratio(sync_wait) + " | " + ratio(run) + " |\n";
+      out += "| " + detail::markdown_cell(names[i]) + " | " + ns(sync) + " | " + ns(sync_wait) +
+             " | " + ns(run) + " | " + ratio(sync_wait) + " | " + ratio(run) + " |\n";
     }
     return out;
   }
