@@ -1,321 +1,43 @@
 // The cost of async iteration next to sync iteration, per element, in one run.
 //
-// Every benchmark sums N ints (N = --items, 2^20 by default) and reports items per second and
+// Every benchmark walks N ints (N = --items, 2^20 by default) and reports items per second and
 // `allocs_per_item`: heap allocations per element once iteration is under way. Coroutine frames
 // are allocated before the first element (one per generator, task or driver), so that count is
 // the per-element cost alone; `allocs_per_run` shows the frames.
-#include <coroutine>
+//
+// The cases that drive one iterable through its protocols are registered with
+// dualiter::benchmark::register_iterable (dualiter/benchmark.hpp), the kit users have for their
+// own iterables: `generator/sync`, `async_generator/async_sync_wait` (under sync_wait) and
+// `async_generator/async_run` (on the event loop), `vector/sync` and `vector/async_*` (a vector
+// through dual(v): the plain loop, and as_async), ... They hand every element to
+// benchmark::DoNotOptimize, and report `ns_per_item` too. The BM_ cases do what the kit does not
+// express (a consumer of their own, elements counted per source pull, a source that needs the
+// event loop, several sources at once), counting allocations with the same operator new.
 #include <cstdlib>
 #include <cstring>
 #include <numeric>
-#include <ranges>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include <benchmark/benchmark.h>
 
+#include <dualiter/benchmark.hpp>
 #include <dualiter/dualiter.hpp>
-#include <dualiter/views.hpp>
 
 #include "counting_new.hpp"
+#include "sources.hpp"
 
 namespace {
 
-using dualiter::testing::allocations;
+using namespace dualiter_bench;
 
-// Allocation bookkeeping for one benchmark: a run starts counting at its first element.
-class allocation_meter {
- public:
-  void run_started() noexcept { run_start_ = allocations.load(std::memory_order_relaxed); }
-  void first_element() noexcept { first_ = allocations.load(std::memory_order_relaxed); }
-  void run_ended() noexcept {
-    const long now = allocations.load(std::memory_order_relaxed);
-    per_element_ += now - first_;
-    per_run_ += now - run_start_;
-    ++runs_;
-  }
-  void report(benchmark::State& state, long items_per_run) const {
-    const double items = static_cast<double>(items_per_run) * static_cast<double>(runs_);
-    state.SetItemsProcessed(static_cast<std::int64_t>(items));
-    state.counters["allocs_per_item"] = items > 0 ? static_cast<double>(per_element_) / items : 0;
-    state.counters["allocs_per_run"] = runs_ > 0 ? static_cast<double>(per_run_) / runs_ : 0;
-  }
-
- private:
-  long run_start_ = 0, first_ = 0, per_element_ = 0, per_run_ = 0, runs_ = 0;
-};
-
-// Times `one_run(meter)`, which sums one run of `items` elements, and reports the counters.
-template <class OneRun>
-void measure(benchmark::State& state, long items, OneRun one_run) {
-  allocation_meter meter;
-  for (auto _ : state) {
-    meter.run_started();
-    benchmark::DoNotOptimize(one_run(meter));
-    meter.run_ended();
-  }
-  meter.report(state, items);
-}
-
-dualiter::generator<int> numbers(int n) {
-  for (int i = 0; i < n; ++i) co_yield i;
-}
-
-dualiter::async_generator<int> async_numbers(int n) {
-  for (int i = 0; i < n; ++i) co_yield i;
-}
-
-dualiter::async_generator<int> yielding_numbers(int n) {
-  for (int i = 0; i < n; ++i) {
-    co_await dualiter::yield_now();  // Python: await asyncio.sleep(0)
-    co_yield i;
-  }
-}
-
-// The consumer every async case shares: `async for x in source: total += x`.
-template <class Source>
-dualiter::task<long> sum_async(Source& source, allocation_meter& meter) {
-  long total = 0;
-  auto it = dualiter::aiter(source);
-  auto x = co_await dualiter::anext(it);
-  meter.first_element();
-  for (; x; x = co_await dualiter::anext(it)) total += *x;
-  co_return total;
-}
-
-template <class Range>
-long sum_sync(Range&& range, allocation_meter& meter) {
-  long total = 0;
-  auto it = std::ranges::begin(range);
-  meter.first_element();
-  for (; it != std::ranges::end(range); ++it) total += *it;
-  return total;
-}
-
-void BM_vector_loop(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  std::vector<int> v(n);
-  std::iota(v.begin(), v.end(), 0);
-  measure(state, n, [&](allocation_meter& meter) { return sum_sync(v, meter); });
-}
-
-void BM_generator(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, n, [n](allocation_meter& meter) { return sum_sync(numbers(n), meter); });
-}
-
-void BM_async_generator_sync_wait(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, n, [n](allocation_meter& meter) {
-    auto g = async_numbers(n);
-    return dualiter::sync_wait(sum_async(g, meter));
-  });
-}
-
-void BM_async_generator_event_loop(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, n, [n](allocation_meter& meter) {
-    auto g = async_numbers(n);
-    return dualiter::run(sum_async(g, meter));
-  });
-}
-
-void BM_yield_now_round_trip(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, n, [n](allocation_meter& meter) {
-    auto g = yielding_numbers(n);
-    return dualiter::run(sum_async(g, meter));
-  });
-}
-
-void BM_as_async_vector(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  std::vector<int> v(n);
-  std::iota(v.begin(), v.end(), 0);
-  measure(state, n, [&](allocation_meter& meter) {
-    auto source = dualiter::as_async(v);
-    return dualiter::sync_wait(sum_async(source, meter));
-  });
-}
-
-void BM_as_sync_async_generator(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, n, [n](allocation_meter& meter) {
-    return sum_sync(dualiter::as_sync(async_numbers(n)), meter);
-  });
-}
-
-// Extras. elements_of at depth d: the element cost must not grow with d.
+// numbers(n) through `depth` generators, each yielding elements_of the next.
 dualiter::generator<int> nested_numbers(int depth, int n) {
   if (depth == 0) {
     co_yield dualiter::elements_of(numbers(n));
   } else {
     co_yield dualiter::elements_of(nested_numbers(depth - 1, n));
   }
-}
-
-void BM_elements_of_depth(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  const int depth = static_cast<int>(state.range(1));
-  measure(state, n,
-          [=](allocation_meter& meter) { return sum_sync(nested_numbers(depth, n), meter); });
-}
-
-// k async generators that each yield_now per element, consumed concurrently under gather:
-// the loop's round trip shared by k consumers.
-void BM_gather_generators(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  const int k = static_cast<int>(state.range(1));
-  measure(state, n / k * k, [=](allocation_meter& meter) {
-    std::vector<dualiter::async_generator<int>> sources;
-    std::vector<dualiter::task<long>> consumers;
-    for (int i = 0; i < k; ++i) sources.push_back(yielding_numbers(n / k));
-    for (auto& s : sources) consumers.push_back(sum_async(s, meter));
-    return dualiter::run(dualiter::gather_all(std::move(consumers)));
-  });
-}
-
-// The compiler's floor for the async case: the least an async generator can do per element
-// when consumed by co_await in a task. No end or already-running checks, no exceptions, no
-// detaching (correct only when the body never suspends), no stack safety. What dualiter adds
-// over the sync generator beyond this is the price of those guarantees.
-class floor_generator {
- public:
-  struct promise_type {
-    const int* value = nullptr;
-    floor_generator get_return_object() noexcept {
-      return floor_generator(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    std::suspend_always final_suspend() noexcept { return {}; }
-    std::suspend_always yield_value(const int& v) noexcept {
-      value = &v;
-      return {};
-    }
-    void return_void() noexcept {}
-    void unhandled_exception() noexcept {}
-  };
-  struct next_awaiter {
-    std::coroutine_handle<promise_type> handle;
-    bool await_ready() const noexcept { return false; }
-    bool await_suspend(std::coroutine_handle<>) const {
-      handle.resume();
-      return false;
-    }
-    const int* await_resume() const noexcept {
-      return handle.done() ? nullptr : handle.promise().value;
-    }
-  };
-  floor_generator(floor_generator&& other) noexcept
-      : handle_(std::exchange(other.handle_, nullptr)) {}
-  ~floor_generator() {
-    if (handle_) handle_.destroy();
-  }
-  next_awaiter next() const noexcept { return {handle_}; }
-
- private:
-  explicit floor_generator(std::coroutine_handle<promise_type> h) noexcept : handle_(h) {}
-  std::coroutine_handle<promise_type> handle_;
-};
-
-floor_generator floor_numbers(int n) {
-  for (int i = 0; i < n; ++i) co_yield i;
-}
-
-dualiter::task<long> sum_floor(floor_generator& g, allocation_meter& meter) {
-  long total = 0;
-  const int* x = co_await g.next();
-  meter.first_element();
-  for (; x; x = co_await g.next()) total += *x;
-  co_return total;
-}
-
-void BM_compiler_floor_async(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, n, [n](allocation_meter& meter) {
-    auto g = floor_numbers(n);
-    return dualiter::sync_wait(sum_floor(g, meter));
-  });
-}
-
-// The pipeline `transform | filter | take` over 0..N-1: x * 2, kept when not a multiple of 3,
-// the first N/2 of those. Every case does the same work; items are the source elements pulled.
-constexpr auto doubled = [](int x) { return x * 2; };
-constexpr auto not_multiple_of_3 = [](int x) { return x % 3 != 0; };
-
-long pipeline_pulls(int n) {
-  long pulled = 0, kept = 0;
-  for (int x = 0; x < n && kept < n / 2; ++x, ++pulled) kept += not_multiple_of_3(doubled(x));
-  return pulled;
-}
-
-// The floor: the same pipeline written by hand in the consumer of an async generator.
-dualiter::task<long> pipeline_by_hand(dualiter::async_generator<int>& source, int n,
-                                      allocation_meter& meter) {
-  long total = 0;
-  int left = n / 2;
-  auto it = dualiter::aiter(source);
-  auto x = co_await dualiter::anext(it);
-  meter.first_element();
-  for (; x && left > 0; x = co_await dualiter::anext(it)) {
-    const int y = doubled(*x);
-    if (!not_multiple_of_3(y)) continue;
-    total += y;
-    if (--left == 0) break;
-  }
-  co_return total;
-}
-
-void BM_pipeline_hand_loop(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
-    auto g = async_numbers(n);
-    return dualiter::sync_wait(pipeline_by_hand(g, n, meter));
-  });
-}
-
-void BM_pipeline_async_views(benchmark::State& state) {
-  namespace views = dualiter::views;
-  const int n = static_cast<int>(state.range(0));
-  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
-    auto v = async_numbers(n) | views::transform(doubled) | views::filter(not_multiple_of_3) |
-             views::take(n / 2);
-    return dualiter::sync_wait(sum_async(v, meter));
-  });
-}
-
-void BM_pipeline_generator_dualiter_views(benchmark::State& state) {
-  namespace views = dualiter::views;
-  const int n = static_cast<int>(state.range(0));
-  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
-    auto v = numbers(n) | views::transform(doubled) | views::filter(not_multiple_of_3) |
-             views::take(n / 2);
-    return sum_sync(v, meter);
-  });
-}
-
-// Clang 14 cannot compile libstdc++ 12's view_interface, which every std::views adaptor uses.
-#if !(defined(__clang__) && defined(__GLIBCXX__) && __clang_major__ < 15)
-#define DUALITER_BENCH_STD_VIEWS 1
-void BM_pipeline_generator_std_views(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, pipeline_pulls(n), [n](allocation_meter& meter) {
-    auto v = numbers(n) | std::views::transform(doubled) | std::views::filter(not_multiple_of_3) |
-             std::views::take(n / 2);
-    return sum_sync(v, meter);
-  });
-}
-#endif
-
-// Two synchronous sources merged on the event loop: every element is one trip through the loop
-// (the source that gave it is put back on the loop to pull the next).
-void BM_merge_two_sources(benchmark::State& state) {
-  const int n = static_cast<int>(state.range(0));
-  measure(state, n / 2 * 2, [n](allocation_meter& meter) {
-    auto m = dualiter::views::merge(async_numbers(n / 2), async_numbers(n / 2));
-    return dualiter::run(sum_async(m, meter));
-  });
 }
 
 // --items=N, taken before Google Benchmark sees the arguments.
@@ -335,42 +57,32 @@ long items_from(int& argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const long n = items_from(argc, argv);
-  for (auto [name, fn] :
-       {std::pair{"BM_vector_loop", &BM_vector_loop}, std::pair{"BM_generator", &BM_generator},
-        std::pair{"BM_async_generator_sync_wait", &BM_async_generator_sync_wait},
-        std::pair{"BM_async_generator_event_loop", &BM_async_generator_event_loop},
-        std::pair{"BM_yield_now_round_trip", &BM_yield_now_round_trip},
-        std::pair{"BM_as_async_vector", &BM_as_async_vector},
-        std::pair{"BM_as_sync_async_generator", &BM_as_sync_async_generator}}) {
-    benchmark::RegisterBenchmark(name, fn)->Arg(n)->Unit(benchmark::kMillisecond);
+  const int n = static_cast<int>(items_from(argc, argv));
+  namespace kit = dualiter::benchmark;
+  std::vector<int> items(static_cast<std::size_t>(n));
+  std::iota(items.begin(), items.end(), 0);
+  std::vector<benchmark::internal::Benchmark*> cases;
+  const auto add = [&cases](const std::vector<benchmark::internal::Benchmark*>& more) {
+    cases.insert(cases.end(), more.begin(), more.end());
+  };
+  // vector/sync: the plain loop; vector/async_*: as_async over it (dual's async side). dual of
+  // an lvalue holds it by reference: no copy of the vector per run.
+  add(kit::register_iterable("vector", [&items] { return dualiter::dual(items); }));
+  add(kit::register_iterable("generator", [n] { return numbers(n); }));
+  add(kit::register_iterable("async_generator", [n] { return async_numbers(n); }));
+  add(kit::register_iterable("as_sync_async_generator",
+                             [n] { return dualiter::as_sync(async_numbers(n)); }));
+  // elements_of at depth d: the element cost must not grow with d.
+  for (int depth : {1, 8, 64}) {
+    add(kit::register_iterable("elements_of_depth/" + std::to_string(depth),
+                               [n, depth] { return nested_numbers(depth, n); }));
   }
-  for (auto [name, fn] :
-       {std::pair{"BM_pipeline_hand_loop", &BM_pipeline_hand_loop},
-        std::pair{"BM_pipeline_async_views", &BM_pipeline_async_views},
-        std::pair{"BM_pipeline_generator_dualiter_views", &BM_pipeline_generator_dualiter_views},
-#ifdef DUALITER_BENCH_STD_VIEWS
-        std::pair{"BM_pipeline_generator_std_views", &BM_pipeline_generator_std_views},
-#endif
-        std::pair{"BM_merge_two_sources", &BM_merge_two_sources}}) {
-    benchmark::RegisterBenchmark(name, fn)->Arg(n)->Unit(benchmark::kMillisecond);
-  }
-  benchmark::RegisterBenchmark("BM_compiler_floor_async", BM_compiler_floor_async)
-      ->Arg(n)
-      ->Unit(benchmark::kMillisecond);
-  auto* depth = benchmark::RegisterBenchmark("BM_elements_of_depth", BM_elements_of_depth);
-  for (int d : {1, 8, 64}) depth->Args({n, d});
-  depth->Unit(benchmark::kMillisecond);
-  auto* gathered = benchmark::RegisterBenchmark("BM_gather_generators", BM_gather_generators);
-  for (int k : {1, 16}) gathered->Args({n, k});
-  gathered->Unit(benchmark::kMillisecond);
+
+  register_hand_written_cases(n, cases);
+  for (auto* c : cases) c->Unit(benchmark::kMillisecond);
 
   // Google Benchmark's "library_build_type" is that of Debian's libbenchmark (a debug build);
   // what was measured is this binary, built at Meson's optimization level.
   benchmark::AddCustomContext("dualiter_optimization", "-O" DUALITER_BENCH_OPTIMIZATION);
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
+  return kit::main(argc, argv);  // the table of the kit's cases after the usual output
 }

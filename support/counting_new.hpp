@@ -1,14 +1,14 @@
 // Replaces the global operator new of the binary that includes it (a test or a benchmark;
-// include it in exactly one translation unit) so that it can count heap allocations.
+// include it in exactly one translation unit) so that it can count heap allocations. The
+// replacements are dualiter's own (detail/allocation_counter.hpp), the ones users get from
+// DUALITER_BENCHMARK_COUNT_ALLOCATIONS(): one implementation, tested by every test that counts.
 #ifndef DUALITER_SUPPORT_COUNTING_NEW_HPP
 #define DUALITER_SUPPORT_COUNTING_NEW_HPP
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include <dualiter/detail/allocation_counter.hpp>
 
 namespace dualiter::testing {
-inline std::atomic<long> allocations{0};
+using dualiter::detail::allocation_counter::allocations;
 
 /// Allocations made while it lives.
 class allocation_scope {
@@ -21,32 +21,6 @@ class allocation_scope {
 };
 }  // namespace dualiter::testing
 
-// GCC at -O3 inlines these into callers, sees malloc's pointer reach free through `new` and
-// `delete`, and warns of a mismatch that is in fact a matched replacement pair.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-void* operator new(std::size_t size) {
-  dualiter::testing::allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t size) {
-  return ::operator new(size);
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+DUALITER_DETAIL_DEFINE_COUNTING_NEW();
 
 #endif  // DUALITER_SUPPORT_COUNTING_NEW_HPP

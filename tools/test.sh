@@ -6,7 +6,8 @@
 #
 # Configurations: format (every source file is clang-format-19 clean), gcc, clang (GCC 12 and Clang 14 with libstdc++; debug, -O0: where GCC's
 # symmetric transfer is no tail call, so the stack-depth tests mean most), clang19 (Clang 19 with
-# libc++ 19, debug: the whole suite but the benchmark smoke run, as Debian's Google Benchmark
+# libc++ 19, debug: the whole suite but what needs Google Benchmark (the benchmark smoke run,
+# dualiter/benchmark.hpp's tests, example and compile-fail cases), as Debian's Google Benchmark
 # does not link with libc++), gcc-asan, clang-asan (AddressSanitizer+UBSan), gcc-release,
 # clang-release (-O3, where the optimisers rework coroutine frames), gcc-tsan (ThreadSanitizer
 # on the suites whose coroutines hop threads).

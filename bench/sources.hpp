@@ -1,0 +1,28 @@
+// What both translation units of bench/sync_vs_async use: the sources every case walks, and
+// the hand-written cases' registration (hand_written_cases.cpp).
+#ifndef DUALITER_BENCH_SOURCES_HPP
+#define DUALITER_BENCH_SOURCES_HPP
+
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <dualiter/async_generator.hpp>
+#include <dualiter/generator.hpp>
+
+namespace dualiter_bench {
+
+inline dualiter::generator<int> numbers(int n) {
+  for (int i = 0; i < n; ++i) co_yield i;
+}
+
+inline dualiter::async_generator<int> async_numbers(int n) {
+  for (int i = 0; i < n; ++i) co_yield i;
+}
+
+}  // namespace dualiter_bench
+
+/// Registers the BM_ cases of hand_written_cases.cpp with N = n, and adds them to `cases`.
+void register_hand_written_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
+
+#endif  // DUALITER_BENCH_SOURCES_HPP
