@@ -54,13 +54,22 @@ TEST(count_allocations, generators_and_vectors_allocate_nothing_per_element) {
     ASSERT_NE(reporter.find(name), nullptr);
     EXPECT_EQ(reporter.find(name)->error_message, "");
     EXPECT_EQ(reporter.counter(name, "allocs_per_item"), 0.0);
-    // A run allocates: the vector's buffer, the generator's frame, the consuming task's frame.
     ASSERT_TRUE(reporter.counter(name, "allocs_per_run").has_value());
-    EXPECT_GE(*reporter.counter(name, "allocs_per_run"), 1.0);
+    if (name.find("/vector/") != std::string::npos || name.find("/dual/") != std::string::npos) {
+      EXPECT_GE(*reporter.counter(name, "allocs_per_run"), 1.0) << "the vector's buffer";
+    } else if (dualiter::detail::frame_cache_enabled) {
+      // Generator and task frames come back from the per-thread frame cache after the first
+      // run (detail/frame_allocation.hpp): fewer than one fresh allocation per run.
+      EXPECT_LT(*reporter.counter(name, "allocs_per_run"), 1.0);
+    } else {
+      EXPECT_GE(*reporter.counter(name, "allocs_per_run"), 1.0) << "the frames";
+    }
   }
-  // The async cases add the consuming task's frame to what the factory allocated.
-  EXPECT_GT(*reporter.counter("none/async_generator/async_sync_wait", "allocs_per_run"),
-            *reporter.counter("none/generator/sync", "allocs_per_run"));
+  if (!dualiter::detail::frame_cache_enabled) {
+    // The async cases add the consuming task's frame to what the factory allocated.
+    EXPECT_GT(*reporter.counter("none/async_generator/async_sync_wait", "allocs_per_run"),
+              *reporter.counter("none/generator/sync", "allocs_per_run"));
+  }
 }
 
 TEST(count_allocations, counts_an_allocation_per_element_where_there_is_one) {
