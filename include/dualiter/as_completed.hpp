@@ -89,7 +89,11 @@ class completion_queue {
     event_loop* loop_ = nullptr;
     ready_node node_;
   };
-  next_awaiter next() noexcept { return next_awaiter(*this); }
+  struct next_operation {
+    completion_queue* queue;
+    next_awaiter operator co_await() const noexcept { return next_awaiter(*queue); }
+  };
+  next_operation next() noexcept { return {this}; }
 
  private:
   std::unique_ptr<result_slot<R>[]> outcomes_;

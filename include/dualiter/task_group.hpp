@@ -120,7 +120,14 @@ class task_group : private detail::task_observer {
 
   /// Waits until every member has ended; rethrows the first failure. Python: the end of the
   /// `async with` block.
-  wait_awaiter wait() noexcept { return wait_awaiter(*this); }
+  auto wait() noexcept {
+    // A plain value; the awaiter, which the group points to while it waits, is made in place.
+    struct operation {
+      task_group* group;
+      wait_awaiter operator co_await() const noexcept { return wait_awaiter(*group); }
+    };
+    return operation{this};
+  }
 
  private:
   void join(detail::task_state_base& member) noexcept {
