@@ -4,6 +4,7 @@
 // `allocs_per_item`: heap allocations per element once iteration is under way. Coroutine frames
 // are allocated before the first element (one per generator, task or driver), so that count is
 // the per-element cost alone; `allocs_per_run` shows the frames.
+#include <chrono>
 #include <coroutine>
 #include <cstdlib>
 #include <cstring>
@@ -176,6 +177,53 @@ void BM_gather_generators(benchmark::State& state) {
   });
 }
 
+// create_task + co_await of its handle, one task per element: the runner frame (the task's
+// state) and the awaitable's own frame, a turn of the loop to start, and one to hand back.
+dualiter::task<int> identity(int i) {
+  co_return i;
+}
+
+void BM_create_task_await(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  measure(state, n, [n](allocation_meter& meter) {
+    return dualiter::run([](int n, allocation_meter& meter) -> dualiter::task<long> {
+      long total = 0;
+      meter.first_element();
+      for (int i = 0; i < n; ++i) total += co_await dualiter::create_task(identity(i));
+      co_return total;
+    }(n, meter));
+  });
+}
+
+// Per element: a task asleep on a timer, cancelled, and awaited to its end (its timer leaves
+// the heap at once; the cancelled_error is caught by the awaiter).
+dualiter::task<> sleep_a_day() {
+  co_await dualiter::sleep_for(std::chrono::hours(24));
+}
+
+void BM_cancel_sleeping_task(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  measure(state, n, [n](allocation_meter& meter) {
+    return dualiter::run([](int n, allocation_meter& meter) -> dualiter::task<long> {
+      std::vector<dualiter::task_handle<>> sleepers;
+      sleepers.reserve(static_cast<std::size_t>(n));
+      meter.first_element();
+      for (int i = 0; i < n; ++i) sleepers.push_back(dualiter::create_task(sleep_a_day()));
+      co_await dualiter::yield_now();  // all asleep
+      long cancelled = 0;
+      for (auto& s : sleepers) s.cancel();
+      for (auto& s : sleepers) {
+        try {
+          co_await s;
+        } catch (const dualiter::cancelled_error&) {
+          ++cancelled;
+        }
+      }
+      co_return cancelled;
+    }(n, meter));
+  });
+}
+
 // The compiler's floor for the async case: the least an async generator can do per element
 // when consumed by co_await in a task. No end or already-running checks, no exceptions, no
 // detaching (correct only when the body never suspends), no stack safety. What dualiter adds
@@ -342,7 +390,9 @@ int main(int argc, char** argv) {
         std::pair{"BM_async_generator_event_loop", &BM_async_generator_event_loop},
         std::pair{"BM_yield_now_round_trip", &BM_yield_now_round_trip},
         std::pair{"BM_as_async_vector", &BM_as_async_vector},
-        std::pair{"BM_as_sync_async_generator", &BM_as_sync_async_generator}}) {
+        std::pair{"BM_as_sync_async_generator", &BM_as_sync_async_generator},
+        std::pair{"BM_create_task_await", &BM_create_task_await},
+        std::pair{"BM_cancel_sleeping_task", &BM_cancel_sleeping_task}}) {
     benchmark::RegisterBenchmark(name, fn)->Arg(n)->Unit(benchmark::kMillisecond);
   }
   for (auto [name, fn] :

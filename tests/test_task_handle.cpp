@@ -61,7 +61,8 @@ void record(std::exception_ptr e) noexcept {
 }
 
 struct hook_scope {
-  dualiter::unretrieved_exception_handler saved = dualiter::set_unretrieved_exception_handler(&record);
+  dualiter::unretrieved_exception_handler saved =
+      dualiter::set_unretrieved_exception_handler(&record);
   hook_scope() { reported().clear(); }
   ~hook_scope() { dualiter::set_unretrieved_exception_handler(saved); }
 };
@@ -219,18 +220,18 @@ TEST(cancel, a_task_cancelling_itself_gets_it_at_its_next_suspension) {
   std::vector<std::string> log;
   dualiter::run([&]() -> task<> {
     auto slot = std::make_shared<task_handle<>>();
-    auto h = create_task([](std::shared_ptr<task_handle<>> self,
-                            std::vector<std::string>& log) -> task<> {
-      co_await yield_now();
-      log.push_back(self->cancel() ? "requested" : "refused");
-      log.push_back("still running");
-      try {
-        co_await yield_now();
-      } catch (const cancelled_error&) {
-        log.push_back("cancelled at the next suspension");
-        throw;
-      }
-    }(slot, log));
+    auto h = create_task(
+        [](std::shared_ptr<task_handle<>> self, std::vector<std::string>& log) -> task<> {
+          co_await yield_now();
+          log.push_back(self->cancel() ? "requested" : "refused");
+          log.push_back("still running");
+          try {
+            co_await yield_now();
+          } catch (const cancelled_error&) {
+            log.push_back("cancelled at the next suspension");
+            throw;
+          }
+        }(slot, log));
     *slot = h;
     EXPECT_THROW(co_await h, cancelled_error);
     slot.reset();
@@ -358,9 +359,8 @@ TEST(cancel, one_hundred_thousand_sleepers_leave_the_timer_heap_at_once) {
 TEST(shield, stops_cancellation_from_reaching_the_shielded_work) {
   dualiter::run([]() -> task<> {
     auto inner = create_task(answer_after(2ms, 9));
-    auto outer = create_task([](task_handle<int> i) -> task<int> {
-      co_return co_await dualiter::shield(i);
-    }(inner));
+    auto outer = create_task(
+        [](task_handle<int> i) -> task<int> { co_return co_await dualiter::shield(i); }(inner));
     co_await yield_now();
     co_await yield_now();
     outer.cancel();
@@ -440,9 +440,8 @@ TEST(run, a_handle_of_a_task_cut_off_by_the_loops_end_says_so_when_awaited) {
   task_handle<> kept;
   dualiter::testing::parking_spot nowhere;
   dualiter::run([&]() -> task<> {
-    kept = create_task([](dualiter::testing::parking_spot& spot) -> task<> {
-      co_await spot.wait();
-    }(nowhere));
+    kept = create_task(
+        [](dualiter::testing::parking_spot& spot) -> task<> { co_await spot.wait(); }(nowhere));
     co_await yield_now();
   }());
   EXPECT_FALSE(kept.done());

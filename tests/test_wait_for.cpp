@@ -84,7 +84,8 @@ TEST(wait_for, an_exception_of_the_awaitable_passes_unchanged) {
 
 TEST(wait_for, cancelling_the_awaiting_task_cancels_the_awaitable_not_a_timeout) {
   dualiter::run([]() -> task<> {
-    auto h = dualiter::create_task(wait_for(answer_after(std::chrono::hours(1), 0), std::chrono::hours(2)));
+    auto h = dualiter::create_task(
+        wait_for(answer_after(std::chrono::hours(1), 0), std::chrono::hours(2)));
     co_await yield_now();
     h.cancel();
     EXPECT_THROW(co_await h, cancelled_error);

@@ -21,6 +21,9 @@ ROWS = [
     ("BM_as_async_vector", None, 1.5),
     ("BM_as_sync_async_generator", None, None),
     ("BM_compiler_floor_async", None, None),
+    # tasks: create_task + co_await, and cancelling a sleeping task, per task
+    ("BM_create_task_await", "create_task_await", None),
+    ("BM_cancel_sleeping_task", "cancel_sleeping_task", None),
     # views: transform | filter | take, per source element pulled (see bench/sync_vs_async.cpp)
     ("BM_pipeline_hand_loop", None, None),
     ("BM_pipeline_async_views", None, None),

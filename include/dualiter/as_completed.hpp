@@ -32,9 +32,7 @@ namespace detail {
 template <class R>
 class completion_queue {
  public:
-  explicit completion_queue(std::size_t n) : outcomes_(new result_slot<R>[n]) {
-    order_.reserve(n);
-  }
+  explicit completion_queue(std::size_t n) : outcomes_(new result_slot<R>[n]) { order_.reserve(n); }
 
   result_slot<R>& slot(std::size_t i) noexcept { return outcomes_[i]; }
   void arrived(std::size_t i) noexcept {
@@ -153,11 +151,9 @@ task<R> as_task(A awaitable) {
 /// Each awaitable runs as a task of its own, created at the first anext; abandoning the
 /// generator cancels those still running.
 template <class A>
-async_generator<detail::owned_result_t<await_result_t<A>>> as_completed(
-    std::vector<A> awaitables) {
+async_generator<detail::owned_result_t<await_result_t<A>>> as_completed(std::vector<A> awaitables) {
   static_assert(Awaitable<A>, "dualiter: as_completed needs a vector of awaitables");
-  return detail::completions<detail::owned_result_t<await_result_t<A>>, A>(
-      std::move(awaitables));
+  return detail::completions<detail::owned_result_t<await_result_t<A>>, A>(std::move(awaitables));
 }
 
 /// as_completed for a pack of awaitables, all with the same result type.

@@ -209,8 +209,9 @@ class or_default {
   D fallback;
 
   using inner_awaiter = awaiter_t<Next&&>;
-  struct awaiter : std::conditional_t<std::is_base_of_v<inline_aware, std::remove_cvref_t<inner_awaiter>>,
-                                      inline_aware, not_inline_aware> {
+  struct awaiter
+      : std::conditional_t<std::is_base_of_v<inline_aware, std::remove_cvref_t<inner_awaiter>>,
+                           inline_aware, not_inline_aware> {
     inner_awaiter inner;
     D& fallback;
 

@@ -65,8 +65,7 @@ class task_group : private detail::task_observer {
 
   class wait_awaiter : public detail::inline_aware, private detail::cancel_point {
    public:
-    explicit wait_awaiter(task_group& group) noexcept
-        : cancel_point(&on_cancel), group_(group) {}
+    explicit wait_awaiter(task_group& group) noexcept : cancel_point(&on_cancel), group_(group) {}
     wait_awaiter(const wait_awaiter&) = delete;
     wait_awaiter& operator=(const wait_awaiter&) = delete;
     ~wait_awaiter() {
