@@ -142,3 +142,23 @@ TEST(task_group, an_empty_group_waits_for_nothing) {
     EXPECT_EQ(g.pending(), 0u);
   }());
 }
+
+TEST(task_group, a_group_in_a_task_cut_off_by_runs_end_forgets_its_members_safely) {
+  int live = 0;
+  dualiter::testing::parking_spot nowhere;
+  dualiter::testing::parking_spot nowhere_either;
+  dualiter::run([&]() -> task<> {
+    (void)create_task([](int* live, dualiter::testing::parking_spot& a,
+                         dualiter::testing::parking_spot& b) -> task<> {
+      dualiter::task_group g;
+      (void)g.create_task([](int* live, dualiter::testing::parking_spot& s) -> task<> {
+        dualiter::testing::lifetime_counter alive(live);
+        co_await s.wait();
+      }(live, b));
+      dualiter::testing::lifetime_counter alive(live);
+      co_await a.wait();
+    }(&live, nowhere, nowhere_either));
+    co_await sleep_for(1ms);
+  }());
+  EXPECT_EQ(live, 0);
+}

@@ -488,3 +488,94 @@ TEST(unretrieved_exception, the_default_hook_prints_one_line_on_stderr) {
   EXPECT_EQ(::testing::internal::GetCapturedStderr(),
             "dualiter: Task exception was never retrieved: printed\n");
 }
+
+// --- a hostile user ---------------------------------------------------------------------------
+
+TEST(hostile, an_exception_in_cleanup_replaces_the_cancellation) {
+  dualiter::run([]() -> task<> {
+    auto h = create_task([]() -> task<> {
+      bool cancelled = false;
+      try {
+        co_await sleep_for(std::chrono::hours(1));
+      } catch (const cancelled_error&) {
+        cancelled = true;
+      }
+      co_await yield_now();
+      if (cancelled) throw std::runtime_error("cleanup failed");
+    }());
+    co_await yield_now();
+    h.cancel();
+    EXPECT_THROW(co_await h, std::runtime_error);
+    EXPECT_FALSE(h.cancelled());
+  }());
+}
+
+TEST(hostile, a_cleanup_failing_during_runs_shutdown_is_reported) {
+  hook_scope hook;
+  dualiter::run([]() -> task<> {
+    (void)create_task([]() -> task<> {
+      try {
+        co_await sleep_for(std::chrono::hours(1));
+      } catch (const cancelled_error&) {
+      }
+      co_await yield_now();
+      throw std::runtime_error("failed while shutting down");
+    }());
+    co_await yield_now();
+  }());
+  EXPECT_EQ(reported(), std::vector<std::string>{"failed while shutting down"});
+}
+
+TEST(hostile, a_task_swallowing_runs_cancellation_keeps_run_going_until_it_ends) {
+  int swallowed = 0;
+  int finished = 0;
+  dualiter::run([&]() -> task<> {
+    (void)create_task([](int& s, int& f) -> task<> {
+      try {
+        co_await sleep_for(std::chrono::hours(1));
+      } catch (const cancelled_error&) {
+        ++s;  // swallowed: as in asyncio, run waits for the task all the same
+      }
+      co_await sleep_for(1ms);  // not cancelled again: the request was used up
+      ++f;
+    }(swallowed, finished));
+    co_await yield_now();
+  }());
+  EXPECT_EQ(swallowed, 1);
+  EXPECT_EQ(finished, 1);
+}
+
+TEST(hostile, cancel_from_a_task_that_is_itself_being_cancelled) {
+  dualiter::run([]() -> task<> {
+    auto victim = create_task(forever());
+    auto canceller = create_task([](task_handle<> v) -> task<> {
+      try {
+        co_await sleep_for(std::chrono::hours(1));
+      } catch (const cancelled_error&) {
+        v.cancel();  // in the handler: no await, just a request
+        throw;
+      }
+    }(victim));
+    co_await yield_now();
+    canceller.cancel();
+    EXPECT_THROW(co_await canceller, cancelled_error);
+    EXPECT_THROW(co_await victim, cancelled_error);
+  }());
+}
+
+TEST(hostile, two_tasks_awaiting_each_other_while_main_waits_make_run_throw_not_hang) {
+  auto a_slot = std::make_shared<task_handle<>>();
+  auto b_slot = std::make_shared<task_handle<>>();
+  EXPECT_THROW(dualiter::run([&]() -> task<> {
+                 auto waiter = [](std::shared_ptr<task_handle<>> other) -> task<> {
+                   co_await yield_now();
+                   co_await *other;
+                 };
+                 *a_slot = create_task(waiter(b_slot));
+                 *b_slot = create_task(waiter(a_slot));
+                 co_await *a_slot;
+               }()),
+               std::runtime_error);
+  *a_slot = {};  // the cycle, broken by hand (Python's garbage collector would do it)
+  *b_slot = {};
+}

@@ -114,7 +114,7 @@ class event_loop {
     running_scope(const running_scope&) = delete;
     running_scope& operator=(const running_scope&) = delete;
     ~running_scope() {
-      loop_.tasks_.orphan_all();  // before the queues are cleared: their frames leave them
+      if (!loop_.tasks_.empty()) loop_.tasks_.orphan_all();  // before the queues are cleared
       loop_.ready_.clear();
       loop_.timers_.clear();
       loop_.running_ = false;
@@ -127,6 +127,7 @@ class event_loop {
   };
 
   bool run_once();
+  [[gnu::noinline]] inline void finish_tasks();
 
   detail::ready_queue ready_;
   detail::timer_heap timers_;
@@ -177,6 +178,11 @@ void event_loop::run_until(Start start, Done done) {
           "resumption from another thread, which this single-threaded loop does not support)");
     }
   }
+  if (!tasks_.empty()) finish_tasks();
+}
+
+// Out of line: every run instantiates run_until, and this is no part of its hot path.
+void event_loop::finish_tasks() {
   // Python: asyncio.run cancels the tasks still pending and waits for them; tasks created
   // meanwhile (in their cleanup) are cancelled in turn.
   while (!tasks_.empty()) {

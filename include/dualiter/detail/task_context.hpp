@@ -55,10 +55,9 @@ class cancel_point {
   void enter() noexcept;
   /// Rule 3.
   void resume() {
-    leave();
     current_task = context_;
-    if (cancelled) [[unlikely]]
-      detail::throw_cancelled();
+    if (prev_ != nullptr || cancelled) [[unlikely]]
+      leave_or_throw();
   }
   void leave() noexcept {
     if (prev_ == nullptr) return;
@@ -72,6 +71,12 @@ class cancel_point {
 
  private:
   friend class task_context;
+  // Out of line: what a suspension outside any task pays stays small, so that the awaiters
+  // stay small enough for the compiler to keep inlining the inline resumption path into them.
+  [[gnu::noinline]] void leave_or_throw() {
+    leave();
+    if (cancelled) detail::throw_cancelled();
+  }
   handler on_cancel_;
   task_context* context_ = nullptr;
   cancel_point* prev_ = nullptr;  // null: not in a list (the list head's next_ is a member)
@@ -87,8 +92,12 @@ class task_context {
   task_context(const task_context&) = delete;
   task_context& operator=(const task_context&) = delete;
   ~task_context() {
-    // Points outlive their task only when frames are destroyed out of order: let them go.
-    while (head_.next_ != nullptr) head_.next_->leave();
+    // Points outlive their task only when a frame of another task or of none was resumed by
+    // a foreign awaiter from this one's: let them go, and forget this task.
+    while (head_.next_ != nullptr) {
+      head_.next_->context_ = nullptr;
+      head_.next_->leave();
+    }
     if (current_task == this) current_task = nullptr;
   }
 

@@ -57,14 +57,14 @@ class task_list {
     head_.prev_ = &task;
   }
   /// Cancels every task not cancelled by this before (those created since, during shutdown).
-  void cancel_all_once() noexcept {
+  [[gnu::noinline]] void cancel_all_once() noexcept {
     for (task_record* t = head_.next_; t != &head_; t = t->next_) {
       if (t->shutdown_cancelled_) continue;
       t->shutdown_cancelled_ = true;
       t->cancel_for_shutdown();
     }
   }
-  void orphan_all() noexcept {
+  [[gnu::noinline]] void orphan_all() noexcept {
     while (!empty()) {
       task_record& t = *head_.next_;
       t.unlist();

@@ -128,7 +128,8 @@ class task_state_base : public task_record, public resume_link {
     orphaned_ = true;
     // Nobody will resume its waiters: they wake, and their await throws.
     while (waiters_.next_waiter_ != nullptr) wake(*waiters_.next_waiter_);
-    release();  // the engine's reference
+    if (observer != nullptr) observer->task_ended(*this);  // a group must forget it
+    release();                                             // the engine's reference
   }
 
  protected:
