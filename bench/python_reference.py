@@ -3,7 +3,8 @@
 
 Prints one JSON object: nanoseconds per item for a sync generator, an async generator consumed
 in a coroutine under asyncio.run, and the same with `await asyncio.sleep(0)` per item (a real
-trip through the event loop). Best of --repeat runs of --items items each.
+trip through the event loop); create_task + await per item; a sleeping task cancelled and
+awaited per item. Best of --repeat runs of --items items each.
 """
 import argparse
 import asyncio
@@ -42,6 +43,32 @@ async def sum_async(source):
     return total
 
 
+async def identity(i):
+    return i
+
+
+async def create_task_await(n):
+    total = 0
+    for i in range(n):
+        total += await asyncio.create_task(identity(i))
+    return total
+
+
+async def cancel_sleeping_tasks(n):
+    sleepers = [asyncio.create_task(asyncio.sleep(86400)) for _ in range(n)]
+    await asyncio.sleep(0)
+    for s in sleepers:
+        s.cancel()
+    cancelled = 0
+    for s in sleepers:
+        try:
+            await s
+        except asyncio.CancelledError:
+            cancelled += 1
+    assert cancelled == n
+    return n * (n - 1) // 2  # what best_ns_per_item checks
+
+
 def best_ns_per_item(run, n, repeat):
     best = float("inf")
     for _ in range(repeat):
@@ -66,6 +93,10 @@ def main():
             lambda k: asyncio.run(sum_async(async_numbers(k))), n, repeat),
         "sleep0_round_trip": best_ns_per_item(
             lambda k: asyncio.run(sum_async(sleeping_numbers(k))), max(n // 10, 1), repeat),
+        "create_task_await": best_ns_per_item(
+            lambda k: asyncio.run(create_task_await(k)), max(n // 10, 1), repeat),
+        "cancel_sleeping_task": best_ns_per_item(
+            lambda k: asyncio.run(cancel_sleeping_tasks(k)), max(n // 10, 1), repeat),
     }
     print(json.dumps(result))
 

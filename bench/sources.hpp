@@ -24,5 +24,7 @@ inline dualiter::async_generator<int> async_numbers(int n) {
 
 /// Registers the BM_ cases of hand_written_cases.cpp with N = n, and adds them to `cases`.
 void register_hand_written_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
+/// The task cases (bench/task_cases.cpp): create_task + await, and cancelling a sleeper.
+void register_task_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
 
 #endif  // DUALITER_BENCH_SOURCES_HPP

@@ -79,6 +79,7 @@ int main(int argc, char** argv) {
   }
 
   register_hand_written_cases(n, cases);
+  register_task_cases(n, cases);
   for (auto* c : cases) c->Unit(benchmark::kMillisecond);
 
   // Google Benchmark's "library_build_type" is that of Debian's libbenchmark (a debug build);

@@ -361,3 +361,32 @@ TEST(async_generator, a_default_constructed_or_moved_from_generator_is_an_empty_
   EXPECT_EQ(*sync_wait(dualiter::anext(it)), 1) << "an iterator taken before the move";
   EXPECT_EQ(sync_wait(dualiter::to_vector(moved)), (std::vector<int>{2, 3}));
 }
+
+TEST(anext_with_default, gives_each_element_then_the_default_at_the_end) {
+  // Python 3.10: anext(it, default)
+  const std::vector<int> seen = sync_wait([]() -> task<std::vector<int>> {
+    auto g = count_to(2);
+    auto it = dualiter::aiter(g);
+    std::vector<int> out;
+    for (int i = 0; i < 4; ++i) out.push_back(co_await dualiter::anext(it, -1));
+    co_return out;
+  }());
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, -1, -1}));
+}
+
+TEST(anext_with_default, passes_a_suspension_of_the_generator_through) {
+  parking_spot spot;
+  int got = 0;
+  auto g = [](parking_spot& s) -> async_generator<int> {
+    co_await s.wait();
+    co_yield 7;
+  }(spot);
+  auto runner = spawn([&]() -> task<> {
+    auto it = dualiter::aiter(g);
+    got = co_await dualiter::anext(it, 0);
+  });
+  EXPECT_FALSE(runner.done());
+  spot.resume();
+  EXPECT_TRUE(runner.done());
+  EXPECT_EQ(got, 7);
+}

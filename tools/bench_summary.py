@@ -24,6 +24,9 @@ ROWS = [
     ("BM_as_async_vector", "vector/async_sync_wait", None, 1.5),
     ("BM_as_sync_async_generator", "as_sync_async_generator/sync", None, None),
     ("BM_compiler_floor_async", "BM_compiler_floor_async", None, None),
+    # tasks: create_task + co_await, and cancelling a sleeping task, per task
+    ("BM_create_task_await", "BM_create_task_await", "create_task_await", None),
+    ("BM_cancel_sleeping_task", "BM_cancel_sleeping_task", "cancel_sleeping_task", None),
     # views: transform | filter | take, per source element pulled (see bench/sync_vs_async.cpp)
     ("BM_pipeline_hand_loop", "BM_pipeline_hand_loop", None, None),
     ("BM_pipeline_async_views", "BM_pipeline_async_views", None, None),

@@ -88,6 +88,10 @@ decltype(auto) get_awaiter(A&& a) {
 template <class A>
 using awaiter_t = decltype(detail::get_awaiter(std::declval<A>()));
 
+/// Awaiters deriving from this take part in inline resumption themselves (inline_resume.hpp);
+/// await_transform passes them through instead of wrapping them in detaching_awaiter.
+struct inline_aware {};
+
 }  // namespace detail
 
 /// Something `co_await` accepts in a coroutine without await_transform: an Awaiter, or a type
@@ -449,6 +453,39 @@ concept has_member = requires(I& i) { i.anext(); };
 template <class I>
 concept has_adl = requires(I& i) { anext(i); };
 
+struct not_inline_aware {};
+
+/// What anext(it, default) returns: the awaitable anext(it) returns, and the default.
+template <class Next, class D>
+class or_default {
+ public:
+  Next next;
+  D fallback;
+
+  using inner_awaiter = awaiter_t<Next&&>;
+  struct awaiter
+      : std::conditional_t<std::is_base_of_v<inline_aware, std::remove_cvref_t<inner_awaiter>>,
+                           inline_aware, not_inline_aware> {
+    inner_awaiter inner;
+    D& fallback;
+
+    bool await_ready() { return inner.await_ready(); }
+    template <class Promise>
+    decltype(auto) await_suspend(std::coroutine_handle<Promise> h) {
+      return inner.await_suspend(h);
+    }
+    auto await_resume() {
+      auto r = inner.await_resume();
+      using value = std::common_type_t<std::remove_cvref_t<decltype(*r)>, D>;
+      if (r) return value(*r);
+      return value(std::move(fallback));
+    }
+  };
+  awaiter operator co_await() && {
+    return awaiter{{}, detail::get_awaiter(static_cast<Next&&>(next)), fallback};
+  }
+};
+
 struct fn {
   /// Member it.anext() if there is one, else a free anext(it) found by ADL: an awaitable whose
   /// result is empty at the end.
@@ -461,6 +498,13 @@ struct fn {
       return anext(i);
     }
   }
+  /// The next element (a copy), or `fallback` at the end. Python 3.10: anext(it, default).
+  template <class I, class D>
+    requires has_member<I> || has_adl<I>
+  constexpr auto operator()(I&& i, D&& fallback) const {
+    using next = decltype((*this)(i));
+    return or_default<next, std::decay_t<D>>{(*this)(i), static_cast<D&&>(fallback)};
+  }
 };
 
 }  // namespace detail::anext_cpo
@@ -471,6 +515,7 @@ inline namespace cpo {
 /// Python: aiter(r) / r.__aiter__(). Returns an async iterator by value.
 inline constexpr detail::aiter_cpo::fn aiter{};
 /// Python: anext(it) / it.__anext__(). Returns an awaitable; its result is empty at the end.
+/// `anext(it, default)` gives the element itself, or `default` at the end (Python 3.10).
 inline constexpr detail::anext_cpo::fn anext{};
 }  // namespace cpo
 

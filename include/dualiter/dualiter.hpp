@@ -7,7 +7,9 @@
 #include <dualiter/adapters.hpp>
 #include <dualiter/algorithm.hpp>
 #include <dualiter/anext_result.hpp>
+#include <dualiter/as_completed.hpp>
 #include <dualiter/async_generator.hpp>
+#include <dualiter/cancellation.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/diagnostics.hpp>
 #include <dualiter/event_loop.hpp>
@@ -15,6 +17,9 @@
 #include <dualiter/generator.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
+#include <dualiter/task_group.hpp>
+#include <dualiter/task_handle.hpp>
+#include <dualiter/wait_for.hpp>
 #include <dualiter/views.hpp>
 
 #endif  // DUALITER_DUALITER_HPP

@@ -31,6 +31,8 @@
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/ready_queue.hpp>
 #include <dualiter/detail/result_slot.hpp>
+#include <dualiter/detail/task_context.hpp>
+#include <dualiter/detail/task_list.hpp>
 #include <dualiter/detail/timer_heap.hpp>
 #include <dualiter/diagnostics.hpp>
 
@@ -55,8 +57,11 @@ struct loop_access;
 /// and returns its result or rethrows its exception; a loop can run many times in a row.
 ///
 /// Coroutines on the loop must be resumed by the loop (or by each other), not from other
-/// threads. Work still queued when run returns, or when the loop is destroyed, is dropped
-/// without being resumed or destroyed: the loop owns no coroutine, their owners destroy them.
+/// threads. When the awaitable given to run has finished, the tasks still pending
+/// (create_task) are cancelled and run to their end before run returns, as asyncio.run does;
+/// a task that cannot end (it waits for something nothing will complete) is let go of. Other
+/// work still queued when run returns is dropped without being resumed or destroyed: the loop
+/// owns no coroutine but its tasks, their owners destroy them.
 class event_loop {
  public:
   using clock = std::chrono::steady_clock;
@@ -109,6 +114,7 @@ class event_loop {
     running_scope(const running_scope&) = delete;
     running_scope& operator=(const running_scope&) = delete;
     ~running_scope() {
+      if (!loop_.tasks_.empty()) loop_.tasks_.orphan_all();  // before the queues are cleared
       loop_.ready_.clear();
       loop_.timers_.clear();
       loop_.running_ = false;
@@ -121,9 +127,11 @@ class event_loop {
   };
 
   bool run_once();
+  [[gnu::noinline]] inline void finish_tasks();
 
   detail::ready_queue ready_;
   detail::timer_heap timers_;
+  detail::task_list tasks_;  // create_task's, until each ends
   // Set while run is on the stack, even when sync_wait hides this loop from current(): running
   // the same loop again from inside would take over the outer run's queues.
   bool running_ = false;
@@ -170,6 +178,17 @@ void event_loop::run_until(Start start, Done done) {
           "resumption from another thread, which this single-threaded loop does not support)");
     }
   }
+  if (!tasks_.empty()) finish_tasks();
+}
+
+// Out of line: every run instantiates run_until, and this is no part of its hot path.
+void event_loop::finish_tasks() {
+  // Python: asyncio.run cancels the tasks still pending and waits for them; tasks created
+  // meanwhile (in their cleanup) are cancelled in turn.
+  while (!tasks_.empty()) {
+    tasks_.cancel_all_once();
+    if (!run_once()) break;  // the rest cannot end: running_scope lets go of them
+  }
 }
 
 template <class A>
@@ -194,6 +213,7 @@ namespace detail {
 struct loop_access {
   static void schedule(event_loop& loop, ready_node& node) noexcept { loop.schedule(node); }
   static void arm(event_loop& loop, timer_node& node) { loop.arm(node); }
+  static task_list& tasks(event_loop& loop) noexcept { return loop.tasks_; }
   template <class Start, class Done>
   static void run_until(event_loop& loop, Start start, Done done) {
     loop.run_until(std::move(start), std::move(done));
@@ -221,22 +241,24 @@ inline event_loop& require_loop(const char* what_needs_it) {
 /// queue (yield_now); a timer_node waits for its deadline, or, made without one, goes to the
 /// back of the ready queue too (a sleep of zero or less: Python's `asyncio.sleep(0)` is exactly
 /// a yield). The node lives in the awaiter, so in the suspended coroutine's frame, and leaves
-/// the loop's queues when the frame is destroyed.
+/// the loop's queues when the frame is destroyed. It is a cancel_point of the task it suspends
+/// (detail/task_context.hpp): cancelling the task takes a sleeper out of the timer heap at once
+/// and has it throw cancelled_error from the ready queue.
 template <class Node>
 ///
 /// It takes part in inline resumption itself (inline_resume.hpp): it detaches the awaiting
 /// coroutine's chain before its handle goes into a queue, and the loop resumes it only in a
 /// later turn, never before this await_suspend has returned, so it needs none of
 /// detaching_awaiter's care for foreign awaiters that resume at once.
-class loop_awaiter : public inline_aware {
+class loop_awaiter : public inline_aware, private cancel_point {
  public:
-  explicit loop_awaiter(event_loop& loop) noexcept : loop_(loop) {}
+  explicit loop_awaiter(event_loop& loop) noexcept : cancel_point(&on_cancel), loop_(loop) {}
   loop_awaiter(event_loop& loop, timer_node::time_point deadline) noexcept
     requires std::same_as<Node, timer_node>
-      : loop_(loop), timed_(true) {
+      : cancel_point(&on_cancel), loop_(loop), timed_(true) {
     node_.deadline = deadline;
   }
-  bool await_ready() const noexcept { return false; }
+  bool await_ready() noexcept { return cancel_point::take_pending(); }
   template <class Promise>
   void await_suspend(std::coroutine_handle<Promise> h) {
     node_.waiting = h;
@@ -250,14 +272,27 @@ class loop_awaiter : public inline_aware {
           if (link != nullptr) detail::reattach(*link, detached);
           throw;
         }
+        cancel_point::enter();
         return;
       }
     }
     loop_access::schedule(loop_, node_);
+    cancel_point::enter();
   }
-  void await_resume() const noexcept {}
+  void await_resume() { cancel_point::resume(); }
 
  private:
+  static void on_cancel(cancel_point& point) noexcept {
+    auto& self = static_cast<loop_awaiter&>(point);
+    self.cancelled = true;
+    if constexpr (std::same_as<Node, timer_node>) {
+      if (self.node_.armed()) {  // else it is in the ready queue already
+        self.node_.disarm();
+        loop_access::schedule(self.loop_, self.node_);
+      }
+    }
+  }
+
   event_loop& loop_;
   Node node_;
   bool timed_ = false;

@@ -123,9 +123,8 @@ struct resume_link {
 /// of nested awaits would overflow the stack long before symmetric transfer does.
 inline constexpr std::uint32_t max_inline_depth = 1024;
 
-/// Awaiters deriving from this take part in inline resumption themselves; await_transform passes
-/// them through instead of wrapping them in detaching_awaiter.
-struct inline_aware {};
+// inline_aware, the tag of awaiters that take part in inline resumption themselves, is declared
+// in concepts.hpp, so that anext(it, default) can pass it on.
 
 template <class Promise>
 resume_link* link_of(std::coroutine_handle<Promise> h) noexcept {

@@ -26,6 +26,11 @@ class timer_node : public ready_node {
 
   time_point deadline{};
 
+  /// In the heap, waiting for its deadline.
+  bool armed() const noexcept { return heap_ != nullptr; }
+  /// Leaves the heap before the deadline (a cancelled sleep).
+  void disarm() noexcept;
+
  private:
   friend class timer_heap;
   bool before(const timer_node& other) const noexcept {
@@ -112,8 +117,12 @@ class timer_heap {
   std::uint64_t next_sequence_ = 0;
 };
 
-inline timer_node::~timer_node() {
+inline void timer_node::disarm() noexcept {
   if (heap_ != nullptr) heap_->erase(*this);
+}
+
+inline timer_node::~timer_node() {
+  disarm();
 }
 
 }  // namespace dualiter::detail
