@@ -60,7 +60,7 @@ class async_generator_promise : public resume_link, public frame_allocation {
   template <state Next>
   struct handing_back {
     bool await_ready() noexcept { return false; }
-    std::coroutine_handle<> await_suspend(
+    DUALITER_HOT std::coroutine_handle<> await_suspend(
         std::coroutine_handle<async_generator_promise> h) noexcept {
       h.promise().state_ = Next;
       return detail::hand_back(h.promise());
@@ -69,7 +69,7 @@ class async_generator_promise : public resume_link, public frame_allocation {
   };
   using yield_awaiter = handing_back<state::idle>;
 
-  yield_awaiter yield_value(yielded value) noexcept {
+  DUALITER_HOT yield_awaiter yield_value(yielded value) noexcept {
     publish(std::addressof(value));
     return {};
   }
@@ -134,7 +134,7 @@ class [[nodiscard]] async_generator {
   /// The awaitable anext returns.
   class next_awaiter : public detail::inline_aware {
    public:
-    bool await_ready() const {
+    DUALITER_HOT bool await_ready() const {
       if (!handle_) return true;
       switch (handle_.promise().state_) {
         case promise_type::state::idle:
@@ -148,13 +148,13 @@ class [[nodiscard]] async_generator {
     }
 
     template <class Promise>
-    bool await_suspend(std::coroutine_handle<Promise> consumer) {
+    DUALITER_HOT bool await_suspend(std::coroutine_handle<Promise> consumer) {
       promise_type& p = handle_.promise();
       p.state_ = promise_type::state::busy;
       return detail::run_inline(p, handle_, consumer, detail::link_of(consumer));
     }
 
-    anext_result<reference> await_resume() const {
+    DUALITER_HOT anext_result<reference> await_resume() const {
       if (!handle_) return {};
       promise_type& p = handle_.promise();
       if (p.value_ == nullptr && p.exception_) [[unlikely]] {

@@ -491,7 +491,7 @@ struct fn {
   /// result is empty at the end.
   template <class I>
     requires has_member<I> || has_adl<I>
-  constexpr decltype(auto) operator()(I&& i) const {
+  DUALITER_HOT constexpr decltype(auto) operator()(I&& i) const {
     if constexpr (has_member<I>) {
       return i.anext();
     } else {

@@ -20,4 +20,15 @@
 #include <dualiter needs C++20 or newer with coroutines: compile with -std=c++20 (Meson: project(..., default_options: ['cpp_std=c++20']))>
 #endif
 
+// The few functions every element passes through are inlined whatever the optimiser's budget
+// for the translation unit has left (GCC's inline-unit-growth): without this, a large source
+// file that uses dualiter's async types makes every element some 15 instructions dearer, and
+// which file is "large" is an accident of what else it contains. Only when optimising, so
+// that -O0 keeps these frames for the debugger.
+#if defined(__OPTIMIZE__)
+#define DUALITER_HOT [[gnu::always_inline]] inline
+#else
+#define DUALITER_HOT inline
+#endif
+
 #endif  // DUALITER_DETAIL_CONFIG_HPP

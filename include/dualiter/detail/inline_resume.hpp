@@ -219,8 +219,8 @@ inline int detach_chain(resume_link& self) noexcept {
 /// a coroutine that is not dualiter's). Returns true when the continuation must suspend (the
 /// callee detached and will resume it itself), false when the callee already handed back and
 /// the continuation simply goes on. Past max_inline_depth, see rule 6.
-inline bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
-                       std::coroutine_handle<> continuation, resume_link* resumer) {
+DUALITER_HOT bool run_inline(resume_link& callee_link, std::coroutine_handle<> callee,
+                             std::coroutine_handle<> continuation, resume_link* resumer) {
   // A continuation that is not running inline has depth 0: the callee is a chain's base then.
   const std::uint32_t depth = (resumer != nullptr ? resumer->inline_depth : 0) + 1;
   callee_link.continuation = continuation;
@@ -254,7 +254,7 @@ inline void reattach(resume_link& self, int detached) noexcept {
 
 /// Where a coroutine goes when it hands back a result: to its inline resumer by returning (a
 /// noop transfer ends resume()), else to its continuation by symmetric transfer.
-inline std::coroutine_handle<> hand_back(resume_link& self) noexcept {
+DUALITER_HOT std::coroutine_handle<> hand_back(resume_link& self) noexcept {
   // running_inline is left as it is: it only has to be right while the coroutine runs, and
   // every later resumption sets it (run_inline) or found it cleared (detach_chain).
   if (self.running_inline()) return std::noop_coroutine();
@@ -318,7 +318,7 @@ detaching_awaiter(Awaiter&&) -> detaching_awaiter<Awaiter>;
 /// The await_transform of task and async_generator: checks the operand is awaitable (one clear
 /// error otherwise) and wraps foreign awaiters.
 template <class A>
-decltype(auto) transform_awaitable(A&& awaitable) {
+DUALITER_HOT decltype(auto) transform_awaitable(A&& awaitable) {
   assert_awaitable<A>();
   if constexpr (Awaitable<A>) {
     using awaiter = awaiter_t<A>;
