@@ -177,13 +177,22 @@ class frame_allocation {
     }
 
     static void* allocate(std::size_t frame, const Alloc& alloc) {
-      static_assert(std::is_pointer_v<typename traits::pointer>,
-                    "dualiter: a coroutine frame allocator must hand out plain pointers");
-      unit_allocator units_from(alloc);
-      void* p = traits::allocate(units_from, units(frame));
-      ::new (static_cast<char*>(p) + allocator_offset(frame)) unit_allocator(std::move(units_from));
-      free_function_of(p, frame) = &deallocate;
-      return p;
+      // The rest is discarded for a fancy pointer, so that this is the only error.
+      if constexpr (!std::is_pointer_v<typename traits::pointer>) {
+        static_assert(std::is_pointer_v<typename traits::pointer>,
+                      "dualiter: the allocator after std::allocator_arg hands out fancy pointers "
+                      "(its allocator_traits<A>::pointer is not T*), and a coroutine frame is "
+                      "raw memory. Fix: pass an allocator whose pointer is T*, such as "
+                      "std::pmr::polymorphic_allocator");
+        return nullptr;
+      } else {
+        unit_allocator units_from(alloc);
+        void* p = traits::allocate(units_from, units(frame));
+        ::new (static_cast<char*>(p) + allocator_offset(frame))
+            unit_allocator(std::move(units_from));
+        free_function_of(p, frame) = &deallocate;
+        return p;
+      }
     }
 
     static void deallocate(void* p, std::size_t frame) noexcept {
