@@ -14,6 +14,9 @@
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 
+// Beware: counting_new.hpp switches GCC's -Wmismatched-new-delete off for the rest of this file,
+// so this file cannot show the GCC 12 warning that a user's std::allocator_arg coroutine gets at
+// -O0 (frame_allocation.hpp says why, and what to do).
 #include "counting_new.hpp"
 
 using dualiter::detail::frame_cache;
