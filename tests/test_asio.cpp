@@ -1,6 +1,6 @@
 // dualiter on Asio: <dualiter/asio.hpp> (standalone Asio), and, compiled again with
-// DUALITER_TEST_BOOST_ASIO (test_boost_asio in tests/meson.build), <dualiter/boost_asio.hpp>. Network tests
-// use 127.0.0.1 only, ephemeral ports, and loops bounded in count.
+// DUALITER_TEST_BOOST_ASIO (test_boost_asio in tests/meson.build), <dualiter/boost_asio.hpp>.
+// Network tests use 127.0.0.1 only, ephemeral ports, and loops bounded in count.
 #ifdef DUALITER_TEST_BOOST_ASIO
 #include <dualiter/boost_asio.hpp>  // first: it prepares Boost.Asio for coroutines
 // clang-format off
