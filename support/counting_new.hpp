@@ -3,23 +3,10 @@
 #ifndef DUALITER_SUPPORT_COUNTING_NEW_HPP
 #define DUALITER_SUPPORT_COUNTING_NEW_HPP
 
-#include <atomic>
 #include <cstdlib>
 #include <new>
 
-namespace dualiter::testing {
-inline std::atomic<long> allocations{0};
-
-/// Allocations made while it lives.
-class allocation_scope {
- public:
-  allocation_scope() noexcept : start_(allocations.load()) {}
-  long count() const noexcept { return allocations.load() - start_; }
-
- private:
-  long start_;
-};
-}  // namespace dualiter::testing
+#include "allocation_count.hpp"
 
 // GCC at -O3 inlines these into callers, sees malloc's pointer reach free through `new` and
 // `delete`, and warns of a mismatch that is in fact a matched replacement pair.

@@ -18,6 +18,10 @@ ROWS = [
     ("BM_async_generator_sync_wait", "async_generator", 1.5),
     ("BM_async_generator_event_loop", "async_generator", 2.0),
     ("BM_yield_now_round_trip", "sleep0_round_trip", 10.0),
+    # the same on Asio (when the bench was built with it), and Asio's own awaitable post
+    ("BM_async_generator_asio", "async_generator", 2.0),
+    ("BM_yield_now_round_trip_asio", "sleep0_round_trip", None),
+    ("BM_asio_awaitable_post_round_trip", None, None),
     ("BM_as_async_vector", None, 1.5),
     ("BM_as_sync_async_generator", None, None),
     ("BM_compiler_floor_async", None, None),

@@ -31,6 +31,7 @@
 #include <asio/async_result.hpp>
 #include <asio/basic_waitable_timer.hpp>
 #include <asio/buffer.hpp>
+#include <asio/defer.hpp>
 #include <asio/dispatch.hpp>
 #include <asio/error.hpp>
 #include <asio/execution.hpp>

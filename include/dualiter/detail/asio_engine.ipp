@@ -126,6 +126,22 @@ inline spawn_base& current_spawn(const char* what_needs_it) {
   return *static_cast<spawn_base*>(found);
 }
 
+/// A lock for a spawn's queues: held for a few instructions (a push, a pop), and almost never
+/// contended (only when the executor is a thread pool without a strand): cheaper than a
+/// std::mutex on the path of every yield_now, by two atomic read-modify-writes.
+class spin_lock {
+ public:
+  void lock() noexcept {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
+    }
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
 template <class R>
 using spawn_value_t = std::remove_cvref_t<dualiter::detail::owned_result_t<R>>;
 
@@ -176,7 +192,7 @@ class spawn_state final : public spawn_base {
       std::lock_guard lock(mutex_);
       ready_.push_back(node);
     }
-    post_turn(std::move(ref), &node);
+    post_turn(std::move(ref));
   }
 
   void arm(dualiter::detail::timer_node& node) override {
@@ -218,10 +234,11 @@ class spawn_state final : public spawn_base {
   void destroy() noexcept override { delete this; }
 
   // A turn: resumes the first coroutine of the ready queue, if it is still there. One turn is
-  // posted per node queued, so the queue's order is the order of resumption.
-  void post_turn(spawn_ref ref, dualiter::detail::ready_node* node) {
-    (void)node;
-    net::post(executor_, [ref = std::move(ref)]() mutable {
+  // queued per node queued, so the queue's order is the order of resumption. Deferred, not
+  // posted: it continues the handler running now (Asio then queues it on this thread without
+  // taking the context's lock or waking another thread), and still runs after what is queued.
+  void post_turn(spawn_ref ref) {
+    net::defer(executor_, [ref = std::move(ref)]() mutable {
       ref.invoked();
       auto* self = static_cast<spawn_state*>(ref.get());
       std::coroutine_handle<> next;
@@ -261,7 +278,7 @@ class spawn_state final : public spawn_base {
       }
       if (!timers_.empty()) wait_for_first_timer();
     }
-    for (; expired > 0; --expired) post_turn(spawn_ref(*this), nullptr);
+    for (; expired > 0; --expired) post_turn(spawn_ref(*this));
   }
 
   void deliver() noexcept {
@@ -288,7 +305,7 @@ class spawn_state final : public spawn_base {
   work_executor work_;  // keeps the context running while the awaitable runs, as co_spawn
   Handler handler_;
   Awaitable awaitable_;
-  std::mutex mutex_;  // the executor may be a thread pool without a strand
+  spin_lock mutex_;  // the executor may be a thread pool without a strand
   dualiter::detail::ready_queue ready_;
   dualiter::detail::timer_heap timers_;
   timer_type timer_;
