@@ -170,8 +170,7 @@ class spawn_state final : public spawn_base {
       : executor_(ex),
         work_(net::prefer(ex, net::execution::outstanding_work.tracked)),
         handler_(static_cast<H&&>(handler)),
-        awaitable_(static_cast<A&&>(awaitable)),
-        timer_(ex) {}
+        awaitable_(static_cast<A&&>(awaitable)) {}
 
   /// Owns `state` from here on: its first turn is posted, so that the completion handler is
   /// never invoked inside spawn itself.
@@ -223,7 +222,8 @@ class spawn_state final : public spawn_base {
     {
       std::lock_guard lock(mutex_);
       armed_ = false;
-      timer_.cancel();  // a timer left behind by an abandoned sleep must not keep the state
+      // A timer left behind by an abandoned sleep must not keep the state alive.
+      if (timer_) timer_->cancel();
     }
     deliver();
     mark_finished();
@@ -258,8 +258,9 @@ class spawn_state final : public spawn_base {
   void wait_for_first_timer() {
     armed_ = true;
     armed_for_ = timers_.top().deadline;
-    timer_.expires_at(armed_for_);  // cancels the wait before, whose handler sees aborted
-    timer_.async_wait([ref = spawn_ref(*this)](const auto& error) mutable {
+    if (!timer_) timer_.emplace(executor_);
+    timer_->expires_at(armed_for_);  // cancels the wait before, whose handler sees aborted
+    timer_->async_wait([ref = spawn_ref(*this)](const auto& error) mutable {
       ref.invoked();
       if (error) return;  // re-armed or cancelled
       static_cast<spawn_state*>(ref.get())->on_timer();
@@ -308,7 +309,9 @@ class spawn_state final : public spawn_base {
   spin_lock mutex_;  // the executor may be a thread pool without a strand
   dualiter::detail::ready_queue ready_;
   dualiter::detail::timer_heap timers_;
-  timer_type timer_;
+  // Made at the first sleep: an Asio timer starts the context's reactor, which then polls once
+  // per turn of the context (an epoll_wait per yield_now, for a spawn that never sleeps).
+  std::optional<timer_type> timer_;
   std::chrono::steady_clock::time_point armed_for_{};
   bool armed_ = false;
   // Destroyed first: the frames' nodes leave the queues above, which must still be there.
