@@ -40,6 +40,7 @@ using system_error = std::system_error;
 #include <dualiter/gather.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
+#include <dualiter/views.hpp>
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
@@ -391,6 +392,34 @@ TEST(AsioLines, gather_reads_two_servers_concurrently) {
   const auto [from_a, from_b] = both.get();
   EXPECT_EQ(from_a, (std::vector<std::string>{"a1", "a2", "a3"}));
   EXPECT_EQ(from_b, (std::vector<std::string>{"b1", "b2", "b3"}));
+}
+
+TEST(AsioLines, abandoning_a_merge_of_two_readers_mid_read_is_safe) {
+  net::io_context io;
+  chunk_server a(io);
+  chunk_server b(io);
+  auto served_a = dualiter::asio::spawn(io, a.serve({"a1\n", "a2\n"}), net::use_future);
+  auto served_b = dualiter::asio::spawn(io, b.serve({"b1\n", "b2\n"}), net::use_future);
+  auto first_of_both = [&]() -> task<std::string> {
+    tcp::socket sa(io);
+    tcp::socket sb(io);
+    co_await sa.async_connect(a.endpoint(), dualiter::asio::use_awaitable);
+    co_await sb.async_connect(b.endpoint(), dualiter::asio::use_awaitable);
+    std::string first;
+    {
+      auto merged = dualiter::views::merge(dualiter::asio::lines(sa), dualiter::asio::lines(sb));
+      auto it = dualiter::aiter(merged);
+      first = *co_await dualiter::anext(it);
+    }  // the other reader is destroyed with its read pending
+    co_await dualiter::sleep_for(10ms);  // its read completes (or is aborted) meanwhile
+    co_return first;
+  };
+  auto f = dualiter::asio::spawn(io, first_of_both(), net::use_future);
+  io.run();
+  served_a.get();
+  served_b.get();
+  const std::string first = f.get();
+  EXPECT_TRUE(first == "a1" || first == "b1") << first;
 }
 
 // --- threads and lifetimes ---

@@ -56,8 +56,41 @@ namespace detail {
 // Its address tells this flavour's spawns from any other engine.
 inline constexpr char spawn_tag = 0;
 
+/// A lock for a spawn's queues: held for a few instructions (a push, a pop), and almost never
+/// contended (only when the executor is a thread pool without a strand): cheaper than a
+/// std::mutex on the path of every yield_now, by two atomic read-modify-writes.
+class spin_lock {
+ public:
+  void lock() noexcept {
+    while (locked_.exchange(true, std::memory_order_acquire)) {
+      while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
+    }
+  }
+  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
+
+ private:
+  std::atomic<bool> locked_{false};
+};
+
+/// An Asio operation awaited with use_awaitable, in the awaiting coroutine's frame, listed in
+/// its spawn while it is pending. Its handler, which Asio owns, finds it there by address and
+/// by id before it touches it: if the frame was destroyed meanwhile (a views::merge abandoned
+/// mid-read), the operation has left the list, and the handler drops its results instead of
+/// writing into freed memory; the id tells a new operation at the same address from the old.
+class pending_operation {
+ public:
+  dualiter::detail::ready_node node;  // queued to resume, once completed
+
+ private:
+  friend class spawn_base;
+  pending_operation* prev_ = nullptr;
+  pending_operation* next_ = nullptr;
+  std::uint64_t id_ = 0;
+  bool listed_ = false;
+};
+
 /// What every spawn is, whatever its executor, handler and awaitable: an engine, a reference
-/// count, and a way to resume a coroutine of its own on its executor.
+/// count, its queues, and the Asio operations its coroutines await.
 class spawn_base : public dualiter::detail::engine {
  public:
   void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
@@ -71,9 +104,36 @@ class spawn_base : public dualiter::detail::engine {
       }
     }
   }
-  /// Resumes `h`, a coroutine of this spawn, on the spawn's executor: at once when this thread
-  /// already runs in it, else later. `self` is a reference the caller hands over.
-  virtual void resume_on_executor(std::coroutine_handle<> h, class spawn_ref self) = 0;
+  /// Lists `op` as pending; the id to claim it with.
+  std::uint64_t enlist(pending_operation& op) noexcept {
+    std::lock_guard lock(mutex_);
+    op.id_ = ++last_id_;
+    op.prev_ = nullptr;
+    op.next_ = operations_;
+    if (operations_ != nullptr) operations_->prev_ = &op;
+    operations_ = &op;
+    op.listed_ = true;
+    return op.id_;
+  }
+  /// Takes `op` off the list, if it is there (its frame is being destroyed).
+  void delist(pending_operation& op) noexcept {
+    std::lock_guard lock(mutex_);
+    if (op.listed_) unlink(op);
+  }
+  /// True, and `op` off the list, if `op` with this id is still pending: its frame is alive.
+  bool claim(pending_operation* op, std::uint64_t id) noexcept {
+    std::lock_guard lock(mutex_);
+    for (pending_operation* p = operations_; p != nullptr; p = p->next_) {
+      if (p == op && p->id_ == id) {
+        unlink(*p);
+        return true;
+      }
+    }
+    return false;
+  }
+  /// Resumes the coroutine of a claimed operation on the spawn's executor: at once when this
+  /// thread already runs in it, else later. `self` is a reference the caller hands over.
+  void resume(pending_operation& op, class spawn_ref self);
 
   void* find_interface(const void* tag) noexcept final {
     return tag == &spawn_tag ? this : nullptr;
@@ -83,9 +143,43 @@ class spawn_base : public dualiter::detail::engine {
   spawn_base() noexcept = default;
   ~spawn_base() = default;
   virtual void destroy() noexcept = 0;
+  /// Runs one turn on the spawn's executor: at once if this thread runs in it (dispatch), else
+  /// later; `self` is the turn's reference.
+  virtual void dispatch_turn(class spawn_ref self) = 0;
   void mark_finished() noexcept { finished_.store(true, std::memory_order_release); }
 
+  /// One turn: resumes the first coroutine of the ready queue, if it is still there (its frame
+  /// may have been destroyed meanwhile). One turn is queued per node queued, so the queue's
+  /// order is the order of resumption.
+  void run_turn() {
+    std::coroutine_handle<> next;
+    {
+      std::lock_guard lock(mutex_);
+      if (ready_.empty()) return;
+      dualiter::detail::ready_node& first = ready_.front();
+      first.unlink();
+      next = first.waiting;
+    }
+    dualiter::detail::engine_scope scope(this);
+    next.resume();
+  }
+
+  spin_lock mutex_;  // the executor may be a thread pool without a strand
+  dualiter::detail::ready_queue ready_;
+
  private:
+  void unlink(pending_operation& op) noexcept {
+    if (op.prev_ != nullptr) {
+      op.prev_->next_ = op.next_;
+    } else {
+      operations_ = op.next_;
+    }
+    if (op.next_ != nullptr) op.next_->prev_ = op.prev_;
+    op.listed_ = false;
+  }
+
+  pending_operation* operations_ = nullptr;
+  std::uint64_t last_id_ = 0;
   std::atomic<std::size_t> refs_{0};
   std::atomic<bool> finished_{false};
   std::atomic<bool> abandoned_{false};
@@ -118,6 +212,14 @@ class spawn_ref {
   bool invoked_ = false;
 };
 
+inline void spawn_base::resume(pending_operation& op, spawn_ref self) {
+  {
+    std::lock_guard lock(mutex_);
+    ready_.push_back(op.node);
+  }
+  dispatch_turn(std::move(self));
+}
+
 /// The spawn running the current coroutine, or no_asio_engine naming what needed it.
 inline spawn_base& current_spawn(const char* what_needs_it) {
   dualiter::detail::engine* const e = dualiter::detail::current_engine;
@@ -125,22 +227,6 @@ inline spawn_base& current_spawn(const char* what_needs_it) {
   if (found == nullptr) throw no_asio_engine(what_needs_it);
   return *static_cast<spawn_base*>(found);
 }
-
-/// A lock for a spawn's queues: held for a few instructions (a push, a pop), and almost never
-/// contended (only when the executor is a thread pool without a strand): cheaper than a
-/// std::mutex on the path of every yield_now, by two atomic read-modify-writes.
-class spin_lock {
- public:
-  void lock() noexcept {
-    while (locked_.exchange(true, std::memory_order_acquire)) {
-      while (locked_.load(std::memory_order_relaxed)) std::this_thread::yield();
-    }
-  }
-  void unlock() noexcept { locked_.store(false, std::memory_order_release); }
-
- private:
-  std::atomic<bool> locked_{false};
-};
 
 template <class R>
 using spawn_value_t = std::remove_cvref_t<dualiter::detail::owned_result_t<R>>;
@@ -207,14 +293,6 @@ class spawn_state final : public spawn_base {
     }
   }
 
-  void resume_on_executor(std::coroutine_handle<> h, spawn_ref self) override {
-    net::dispatch(executor_, [ref = std::move(self), h]() mutable {
-      ref.invoked();
-      dualiter::detail::engine_scope scope(ref.get());
-      h.resume();
-    });
-  }
-
   /// Called by the driver once the awaitable has finished, on the spawn's executor.
   std::coroutine_handle<> finish() noexcept {
     spawn_ref keep(*this);  // destroys this state when it goes, if no handler holds it
@@ -233,24 +311,20 @@ class spawn_state final : public spawn_base {
  private:
   void destroy() noexcept override { delete this; }
 
-  // A turn: resumes the first coroutine of the ready queue, if it is still there. One turn is
-  // queued per node queued, so the queue's order is the order of resumption. Deferred, not
-  // posted: it continues the handler running now (Asio then queues it on this thread without
-  // taking the context's lock or waking another thread), and still runs after what is queued.
+  // Deferred, not posted: a turn continues the handler running now (Asio then queues it on
+  // this thread, without taking the context's lock or waking another thread), and still runs
+  // after what is already queued.
   void post_turn(spawn_ref ref) {
     net::defer(executor_, [ref = std::move(ref)]() mutable {
       ref.invoked();
-      auto* self = static_cast<spawn_state*>(ref.get());
-      std::coroutine_handle<> next;
-      {
-        std::lock_guard lock(self->mutex_);
-        if (self->ready_.empty()) return;  // its frame was destroyed meanwhile
-        dualiter::detail::ready_node& first = self->ready_.front();
-        first.unlink();
-        next = first.waiting;
-      }
-      dualiter::detail::engine_scope scope(self);
-      next.resume();
+      static_cast<spawn_state*>(ref.get())->run_turn();
+    });
+  }
+
+  void dispatch_turn(spawn_ref ref) override {
+    net::dispatch(executor_, [ref = std::move(ref)]() mutable {
+      ref.invoked();
+      static_cast<spawn_state*>(ref.get())->run_turn();
     });
   }
 
@@ -306,8 +380,6 @@ class spawn_state final : public spawn_base {
   work_executor work_;  // keeps the context running while the awaitable runs, as co_spawn
   Handler handler_;
   Awaitable awaitable_;
-  spin_lock mutex_;  // the executor may be a thread pool without a strand
-  dualiter::detail::ready_queue ready_;
   dualiter::detail::timer_heap timers_;
   // Made at the first sleep: an Asio timer starts the context's reactor, which then polls once
   // per turn of the context (an epoll_wait per yield_now, for a spawn that never sleeps).
@@ -403,20 +475,34 @@ class operation {
   template <class I, class... A>
   explicit operation(I&& init, A&&... args)
       : init_(static_cast<I&&>(init)), args_(static_cast<A&&>(args)...) {}
+  operation(operation&&) = default;
+  operation& operator=(operation&&) = delete;
+  ~operation() {
+    if (spawn_ != nullptr) spawn_->delist(pending_);
+  }
 
   bool await_ready() {
-    spawn_ = &detail::current_spawn("dualiter::asio::use_awaitable");
+    (void)detail::current_spawn("dualiter::asio::use_awaitable");  // the error, before suspending
     return false;
   }
   void await_suspend(std::coroutine_handle<> h) {
-    waiting_ = h;
-    // The operation may complete, and the coroutine resume, on another thread before this
-    // returns: nothing here is touched after the initiation.
-    std::apply(
-        [&](auto&... args) {
-          static_cast<Initiation&&>(init_)(handler{this, spawn_ref(*spawn_)}, std::move(args)...);
-        },
-        args_);
+    spawn_base& spawn = detail::current_spawn("dualiter::asio::use_awaitable");
+    pending_.node.waiting = h;
+    spawn_ = &spawn;
+    const std::uint64_t id = spawn.enlist(pending_);
+    try {
+      // The operation may complete, and the coroutine resume, on another thread before this
+      // returns: nothing here is touched after the initiation.
+      std::apply(
+          [&](auto&... args) {
+            static_cast<Initiation&&>(init_)(handler{this, id, spawn_ref(spawn)},
+                                             std::move(args)...);
+          },
+          args_);
+    } catch (...) {
+      spawn.delist(pending_);
+      throw;
+    }
   }
   auto await_resume() {
     std::tuple<Results...>& all = *results_;
@@ -440,11 +526,14 @@ class operation {
 
   struct handler {
     operation* self;
+    std::uint64_t id;
     spawn_ref ref;
     void operator()(Results... results) {
-      self->results_.emplace(std::move(results)...);
+      ref.invoked();
       spawn_base* const s = ref.get();
-      s->resume_on_executor(self->waiting_, std::move(ref));
+      if (!s->claim(&self->pending_, id)) return;  // the awaiting frame is gone
+      self->results_.emplace(std::move(results)...);
+      s->resume(self->pending_, std::move(ref));
     }
   };
 
@@ -457,8 +546,8 @@ class operation {
 
   Initiation init_;
   Args args_;
-  spawn_base* spawn_ = nullptr;
-  std::coroutine_handle<> waiting_;
+  spawn_base* spawn_ = nullptr;  // set once suspended: listed there until claimed
+  pending_operation pending_;
   std::optional<std::tuple<Results...>> results_;
 };
 
@@ -507,12 +596,33 @@ inline namespace DUALITER_ASIO_FLAVOUR {
 /// A line longer than `max_line_length` bytes (the terminator not counted) ends the iteration
 /// with line_too_long; a read error ends it with the error's system_error. Each byte received
 /// is in exactly one line; the stream is never read further than the limit allows. The stream
-/// must outlive the iteration; awaited in a coroutine started by spawn.
+/// must outlive the iteration; awaited in a coroutine started by spawn. Destroyed while a read
+/// is pending, it cancels the stream's operations (`cancel()`, or `lowest_layer().cancel()`).
 template <class AsyncReadStream>
 dualiter::async_generator<std::string> lines(AsyncReadStream& stream,
                                              std::size_t max_line_length = 64 * 1024) {
   constexpr std::size_t chunk = 4096;
   std::string buffer;
+  // Destroyed mid-read (a views::merge abandoned), the generator cancels the read: the stream
+  // must not go on filling a buffer that is gone. Declared after it, so destroyed before it.
+  struct cancel_when_abandoned {
+    AsyncReadStream& stream;
+    bool pending = false;
+    ~cancel_when_abandoned() {
+      if (!pending) return;
+      if constexpr (requires { stream.cancel(); }) {
+        try {
+          stream.cancel();
+        } catch (...) {  // a stream already closed: nothing left to cancel
+        }
+      } else if constexpr (requires { stream.lowest_layer().cancel(); }) {
+        try {
+          stream.lowest_layer().cancel();
+        } catch (...) {
+        }
+      }
+    }
+  } reading{stream};
   std::size_t start = 0;    // where the first line not yet given begins
   std::size_t scanned = 0;  // where the search for its newline goes on
   while (true) {
@@ -543,8 +653,10 @@ dualiter::async_generator<std::string> lines(AsyncReadStream& stream,
     }
     const std::size_t old_size = buffer.size();
     buffer.resize(old_size + room);
+    reading.pending = true;
     auto [error, n] = co_await stream.async_read_some(net::buffer(buffer.data() + old_size, room),
                                                       detail::use_awaitable_nothrow_t{});
+    reading.pending = false;
     buffer.resize(old_size + n);
     if (error == net::error::eof) {
       if (!buffer.empty()) co_yield std::string(std::move(buffer));
