@@ -460,6 +460,30 @@ TEST(AsioStrand, coroutines_on_a_strand_of_a_four_thread_pool_stay_serialised) {
   EXPECT_EQ(off_strand.load(), 0);
 }
 
+TEST(AsioStrand, gather_on_a_thread_pool_without_a_strand_keeps_the_engine_consistent) {
+  // Without a strand the two branches may run at once on two threads: each has its own state,
+  // and the spawn's queues are what both touch (TSan checks).
+  net::thread_pool pool(4);
+  auto worker = [](int rounds) -> task<long> {
+    long sum = 0;
+    for (int i = 0; i < rounds; ++i) {
+      if (i % 3 == 0) {
+        co_await dualiter::sleep_for(20us);
+      } else {
+        co_await dualiter::yield_now();
+      }
+      sum += i;
+    }
+    co_return sum;
+  };
+  auto f = dualiter::asio::spawn(pool.get_executor(),
+                                 dualiter::gather(worker(100), worker(100), worker(100)),
+                                 net::use_future);
+  const auto [a, b, c] = f.get();
+  pool.join();
+  EXPECT_EQ(a + b + c, 3 * 4950);
+}
+
 TEST(AsioLifetime, destroying_the_io_context_destroys_pending_frames_once) {
   int live = 0;
   int completions = 0;
@@ -467,6 +491,7 @@ TEST(AsioLifetime, destroying_the_io_context_destroys_pending_frames_once) {
     net::io_context io;
     auto sleeps_forever = [](lifetime_counter) -> task<> {
       co_await dualiter::sleep_for(std::chrono::hours(1000));
+      co_await dualiter::sleep_for(std::chrono::hours::max());  // time_point::max()
     };
     auto yields_forever = [](lifetime_counter) -> task<> {
       while (true) co_await dualiter::yield_now();
