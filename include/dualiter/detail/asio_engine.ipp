@@ -601,6 +601,8 @@ inline namespace DUALITER_ASIO_FLAVOUR {
 template <class AsyncReadStream>
 dualiter::async_generator<std::string> lines(AsyncReadStream& stream,
                                              std::size_t max_line_length = 64 * 1024) {
+  // The misuse (not under spawn) reported at once, naming lines, before any read can start.
+  (void)detail::current_spawn("dualiter::asio::lines");
   constexpr std::size_t chunk = 4096;
   std::string buffer;
   // Destroyed mid-read (a views::merge abandoned), the generator cancels the read: the stream
