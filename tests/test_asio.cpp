@@ -270,6 +270,21 @@ TEST(AsioUseAwaitable, awaited_without_spawn_it_says_so) {
   EXPECT_TRUE(contains(under_sync_wait, "dualiter::asio::spawn")) << under_sync_wait;
 }
 
+TEST(AsioLines, iterated_without_spawn_it_says_so_and_reads_nothing) {
+  net::io_context io;
+  tcp::socket socket(io);
+  auto first_line = [&]() -> task<> {
+    auto lines = dualiter::asio::lines(socket);
+    auto it = dualiter::aiter(lines);
+    co_await dualiter::anext(it);
+  };
+  const std::string error = error_of([&] { dualiter::run(first_line()); });
+  EXPECT_TRUE(contains(error,
+                       "dualiter::asio::lines must be awaited in a coroutine started by "
+                       "dualiter::asio::spawn"))
+      << error;
+}
+
 // --- lines ---
 
 // A loopback server that accepts one connection and sends `chunks`, each in a write of its
