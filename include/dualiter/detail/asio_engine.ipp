@@ -356,22 +356,31 @@ class spawn_state final : public spawn_base {
     for (; expired > 0; --expired) post_turn(spawn_ref(*this));
   }
 
+  // Dispatched, as co_spawn does: inline when this thread runs in the handler's executor (so a
+  // use_future completes here rather than on Asio's system thread pool), else posted there.
+  // Never inside spawn itself: this runs in a later handler. Outside this spawn's engine, so
+  // that the handler may run a loop or spawn anew.
   void deliver() noexcept {
     auto handler_executor = net::get_associated_executor(handler_, executor_);
     std::exception_ptr error = result.exception();
     if constexpr (std::is_void_v<awaited>) {
-      net::post(handler_executor,
-                [h = std::move(handler_), error]() mutable { std::move(h)(error); });
+      net::dispatch(handler_executor, [h = std::move(handler_), error]() mutable {
+        dualiter::detail::hide_current_loop outside;
+        std::move(h)(error);
+      });
     } else {
       using value = spawn_value_t<awaited>;
       if (error) {
-        net::post(handler_executor,
-                  [h = std::move(handler_), error]() mutable { std::move(h)(error, value()); });
+        net::dispatch(handler_executor, [h = std::move(handler_), error]() mutable {
+          dualiter::detail::hide_current_loop outside;
+          std::move(h)(error, value());
+        });
       } else {
-        net::post(handler_executor,
-                  [h = std::move(handler_), v = value(std::move(result).get())]() mutable {
-                    std::move(h)(std::exception_ptr(), std::move(v));
-                  });
+        net::dispatch(handler_executor,
+                      [h = std::move(handler_), v = value(std::move(result).get())]() mutable {
+                        dualiter::detail::hide_current_loop outside;
+                        std::move(h)(std::exception_ptr(), std::move(v));
+                      });
       }
     }
   }
