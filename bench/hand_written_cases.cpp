@@ -26,33 +26,6 @@ namespace {
 
 using namespace dualiter_bench;
 
-dualiter::async_generator<int> yielding_numbers(int n) {
-  for (int i = 0; i < n; ++i) {
-    co_await dualiter::yield_now();  // Python: await asyncio.sleep(0)
-    co_yield i;
-  }
-}
-
-// The consumer every async case shares: `async for x in source: total += x`.
-template <class Source>
-dualiter::task<long> sum_async(Source& source, allocation_meter& meter) {
-  long total = 0;
-  auto it = dualiter::aiter(source);
-  auto x = co_await dualiter::anext(it);
-  meter.first_element();
-  for (; x; x = co_await dualiter::anext(it)) total += *x;
-  co_return total;
-}
-
-template <class Range>
-long sum_sync(Range&& range, allocation_meter& meter) {
-  long total = 0;
-  auto it = std::ranges::begin(range);
-  meter.first_element();
-  for (; it != std::ranges::end(range); ++it) total += *it;
-  return total;
-}
-
 // One element per trip through the event loop: the kit would also drive it under sync_wait,
 // where yield_now has no loop to yield to.
 void BM_yield_now_round_trip(benchmark::State& state) {

@@ -5,10 +5,14 @@
 
 #include <atomic>
 #include <cstdint>
+#include <iterator>
+#include <ranges>
 
 #include <benchmark/benchmark.h>
 
+#include <dualiter/concepts.hpp>
 #include <dualiter/detail/allocation_counter.hpp>
+#include <dualiter/task.hpp>
 
 namespace dualiter_bench {
 
@@ -49,6 +53,26 @@ void measure(benchmark::State& state, long items, OneRun one_run) {
     meter.run_ended();
   }
   meter.report(state, items);
+}
+
+// The consumer every async case shares: `async for x in source: total += x`.
+template <class Source>
+inline dualiter::task<long> sum_async(Source& source, allocation_meter& meter) {
+  long total = 0;
+  auto it = dualiter::aiter(source);
+  auto x = co_await dualiter::anext(it);
+  meter.first_element();
+  for (; x; x = co_await dualiter::anext(it)) total += *x;
+  co_return total;
+}
+
+template <class Range>
+inline long sum_sync(Range&& range, allocation_meter& meter) {
+  long total = 0;
+  auto it = std::ranges::begin(range);
+  meter.first_element();
+  for (; it != std::ranges::end(range); ++it) total += *it;
+  return total;
 }
 
 }  // namespace dualiter_bench

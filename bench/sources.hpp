@@ -8,6 +8,7 @@
 #include <benchmark/benchmark.h>
 
 #include <dualiter/async_generator.hpp>
+#include <dualiter/event_loop.hpp>
 #include <dualiter/generator.hpp>
 
 namespace dualiter_bench {
@@ -20,10 +21,19 @@ inline dualiter::async_generator<int> async_numbers(int n) {
   for (int i = 0; i < n; ++i) co_yield i;
 }
 
+inline dualiter::async_generator<int> yielding_numbers(int n) {
+  for (int i = 0; i < n; ++i) {
+    co_await dualiter::yield_now();  // Python: await asyncio.sleep(0)
+    co_yield i;
+  }
+}
+
 }  // namespace dualiter_bench
 
 /// Registers the BM_ cases of hand_written_cases.cpp with N = n, and adds them to `cases`.
 void register_hand_written_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
+/// The Asio rows (bench/sync_vs_async_asio.cpp), built when Meson finds Asio.
+void register_asio_benchmarks(long n);
 /// The task cases (bench/task_cases.cpp): create_task + await, and cancelling a sleeper.
 void register_task_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
 

@@ -27,6 +27,10 @@ ROWS = [
     # tasks: create_task + co_await, and cancelling a sleeping task, per task
     ("BM_create_task_await", "BM_create_task_await", "create_task_await", None),
     ("BM_cancel_sleeping_task", "BM_cancel_sleeping_task", "cancel_sleeping_task", None),
+    # the same on Asio (when the bench was built with it), and Asio's own awaitable post
+    ("BM_async_generator_asio", "BM_async_generator_asio", "async_generator", 2.0),
+    ("BM_yield_now_round_trip_asio", "BM_yield_now_round_trip_asio", "sleep0_round_trip", None),
+    ("BM_asio_awaitable_post_round_trip", "BM_asio_awaitable_post_round_trip", None, None),
     # views: transform | filter | take, per source element pulled (see bench/sync_vs_async.cpp)
     ("BM_pipeline_hand_loop", "BM_pipeline_hand_loop", None, None),
     ("BM_pipeline_async_views", "BM_pipeline_async_views", None, None),

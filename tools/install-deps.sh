@@ -3,10 +3,11 @@
 set -eu
 # clang-19 with libc++ is the third toolchain; googletest is GoogleTest's sources, compiled by the
 # tests under libc++ (the libgtest package is built against libstdc++); git fetches the wrap
-# file the consumer test checks.
+# file the consumer test checks; libasio-dev is standalone Asio, for <dualiter/asio.hpp> (Boost.Asio,
+# for <dualiter/boost_asio.hpp>, comes with libboost-dev).
 packages=(meson ninja-build g++ clang libclang-rt-14-dev clang-19 libc++-19-dev libc++abi-19-dev
           python3 pkg-config git libgtest-dev googletest libbenchmark-dev libboost-dev
-          clang-format-19)
+          clang-format-19 libasio-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

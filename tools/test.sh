@@ -10,7 +10,9 @@
 # dualiter/benchmark.hpp's tests, example and compile-fail cases), as Debian's Google Benchmark
 # does not link with libc++), gcc-asan, clang-asan (AddressSanitizer+UBSan), gcc-release,
 # clang-release (-O3, where the optimisers rework coroutine frames), gcc-tsan (ThreadSanitizer
-# on the suites whose coroutines hop threads).
+# on the suites whose coroutines hop threads). The Asio tests run in every configuration whose
+# standard library their Asio compiles with: both flavours with libstdc++, standalone Asio only
+# under clang19 (Boost 1.74's Asio does not compile with libc++ 19).
 set -u
 cd "$(dirname "$0")/.."
 bash tools/install-deps.sh || exit 1
@@ -51,8 +53,9 @@ for config in "${configs[@]}"; do
     gcc-tsan)
       compiler=g++
       options+=(-Db_sanitize=thread -Db_lundef=false)
-      # Only sync_wait's tests resume coroutines from other threads; the rest is one thread.
-      suites=(sync_wait) ;;
+      # Only sync_wait's tests and the Asio ones (a strand on a thread pool) resume coroutines
+      # from other threads; the rest is one thread.
+      suites=(sync_wait asio boost_asio) ;;
     gcc-release|clang-release)
       compiler=$([ "$config" = gcc-release ] && echo g++ || echo clang++)
       options+=(--buildtype=release)

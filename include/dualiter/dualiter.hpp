@@ -19,7 +19,7 @@
 #include <dualiter/task.hpp>
 #include <dualiter/task_group.hpp>
 #include <dualiter/task_handle.hpp>
-#include <dualiter/wait_for.hpp>
 #include <dualiter/views.hpp>
+#include <dualiter/wait_for.hpp>
 
 #endif  // DUALITER_DUALITER_HPP

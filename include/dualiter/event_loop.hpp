@@ -38,14 +38,23 @@
 
 namespace dualiter {
 
-/// Thrown when sleep_for, sleep_until, yield_now or gather is awaited with no event loop
-/// running on this thread (under sync_wait, say). Python: `RuntimeError: no running event loop`.
+/// Thrown when sleep_for, sleep_until, yield_now or gather is awaited with no engine running
+/// the awaiting coroutine: neither an event loop on this thread nor Asio (dualiter::asio::spawn);
+/// under sync_wait, say. Python: `RuntimeError: no running event loop`.
 class no_running_event_loop : public std::runtime_error {
  public:
   explicit no_running_event_loop(const char* what_needs_it)
       : std::runtime_error(std::string("dualiter: no running event loop: ") + what_needs_it +
-                           " must be awaited inside dualiter::run(...) or event_loop::run(...), "
-                           "not under sync_wait or outside any loop") {}
+                           " must be awaited inside dualiter::run(...), event_loop::run(...) or "
+                           "dualiter::asio::spawn(...), not under sync_wait or outside any loop") {}
+
+  /// For what needs the embedded loop itself (create_task and the task tools, so far), awaited
+  /// on another engine.
+  struct embedded_loop_only {};
+  no_running_event_loop(const char* what_needs_it, embedded_loop_only)
+      : std::runtime_error(std::string("dualiter: no running event loop: ") + what_needs_it +
+                           " runs on dualiter's embedded event loop (dualiter::run(...)) only; "
+                           "on Asio it is not supported yet") {}
 };
 
 namespace detail {
@@ -163,7 +172,7 @@ inline bool event_loop::run_once() {
 
 template <class Start, class Done>
 void event_loop::run_until(Start start, Done done) {
-  if (running_ || detail::current_loop != nullptr) {
+  if (running_ || detail::current_loop != nullptr || detail::current_engine != nullptr) {
     throw std::runtime_error(
         "dualiter: run() cannot be called from a running event loop (Python: asyncio.run() "
         "cannot be called from a running event loop). Fix: co_await the awaitable instead");
@@ -230,32 +239,79 @@ decltype(auto) run(A&& awaitable) {
 
 namespace detail {
 
-/// The loop running on this thread, or no_running_event_loop naming what needed it.
+/// The engine the awaiting coroutine runs on: the embedded loop, or another engine (Asio). One
+/// pointer, the loop's, tested first and called directly, so that the loop's hot path stays
+/// as small as it was; null means the other engine, read again from current_engine when
+/// needed: an engine_ref is used only while the coroutine that made it runs.
+class engine_ref {
+ public:
+  engine_ref() noexcept = default;
+  explicit engine_ref(event_loop* loop) noexcept : loop_(loop) {}
+
+  /// The embedded loop, or nullptr for another engine.
+  event_loop* loop() const noexcept { return loop_; }
+  /// Resumes node.waiting later (yield_now); another engine may throw, and then kept nothing.
+  void schedule(ready_node& node) {
+    if (loop_ != nullptr) {
+      loop_access::schedule(*loop_, node);
+    } else {
+      detail::current_engine->schedule(node);
+    }
+  }
+  /// Resumes node.waiting no earlier than node.deadline; may throw, and then kept nothing.
+  void arm(timer_node& node) {
+    if (loop_ != nullptr) {
+      loop_access::arm(*loop_, node);
+    } else {
+      detail::current_engine->arm(node);
+    }
+  }
+
+ private:
+  event_loop* loop_ = nullptr;
+};
+
+/// The engine running the awaiting coroutine, or no_running_event_loop naming what needed it.
+inline engine_ref require_engine(const char* what_needs_it) {
+  event_loop* const loop = event_loop::current();
+  if (loop == nullptr && detail::current_engine == nullptr) {
+    throw no_running_event_loop(what_needs_it);
+  }
+  return engine_ref(loop);
+}
+
+/// The embedded loop running on this thread, for what needs it itself (tasks), or
+/// no_running_event_loop naming what needed it.
 inline event_loop& require_loop(const char* what_needs_it) {
-  event_loop* loop = event_loop::current();
-  if (loop == nullptr) throw no_running_event_loop(what_needs_it);
-  return *loop;
+  event_loop* const loop = event_loop::current();
+  if (loop != nullptr) [[likely]]
+    return *loop;
+  if (detail::current_engine != nullptr) {
+    throw no_running_event_loop(what_needs_it, no_running_event_loop::embedded_loop_only{});
+  }
+  throw no_running_event_loop(what_needs_it);
 }
 
 /// What sleep_for, sleep_until and yield_now await. A ready_node goes to the back of the ready
 /// queue (yield_now); a timer_node waits for its deadline, or, made without one, goes to the
 /// back of the ready queue too (a sleep of zero or less: Python's `asyncio.sleep(0)` is exactly
 /// a yield). The node lives in the awaiter, so in the suspended coroutine's frame, and leaves
-/// the loop's queues when the frame is destroyed. It is a cancel_point of the task it suspends
-/// (detail/task_context.hpp): cancelling the task takes a sleeper out of the timer heap at once
-/// and has it throw cancelled_error from the ready queue.
-template <class Node>
+/// the engine's queues when the frame is destroyed. It is a cancel_point of the task it
+/// suspends (detail/task_context.hpp): cancelling the task takes a sleeper out of the timer heap
+/// at once and has it throw cancelled_error from the ready queue.
 ///
 /// It takes part in inline resumption itself (inline_resume.hpp): it detaches the awaiting
-/// coroutine's chain before its handle goes into a queue, and the loop resumes it only in a
-/// later turn, never before this await_suspend has returned, so it needs none of
-/// detaching_awaiter's care for foreign awaiters that resume at once.
+/// coroutine's chain before its handle goes into a queue, and the engine resumes it only
+/// after this await_suspend has returned (in a later turn of the loop; from a handler Asio
+/// runs, which is never run inside asio::post), so it needs none of detaching_awaiter's care
+/// for foreign awaiters that resume at once.
+template <class Node>
 class loop_awaiter : public inline_aware, private cancel_point {
  public:
-  explicit loop_awaiter(event_loop& loop) noexcept : cancel_point(&on_cancel), loop_(loop) {}
-  loop_awaiter(event_loop& loop, timer_node::time_point deadline) noexcept
+  explicit loop_awaiter(engine_ref engine) noexcept : cancel_point(&on_cancel), engine_(engine) {}
+  loop_awaiter(engine_ref engine, timer_node::time_point deadline) noexcept
     requires std::same_as<Node, timer_node>
-      : cancel_point(&on_cancel), loop_(loop), timed_(true) {
+      : cancel_point(&on_cancel), engine_(engine), timed_(true) {
     node_.deadline = deadline;
   }
   bool await_ready() noexcept { return cancel_point::take_pending(); }
@@ -263,11 +319,16 @@ class loop_awaiter : public inline_aware, private cancel_point {
   void await_suspend(std::coroutine_handle<Promise> h) {
     node_.waiting = h;
     resume_link* const link = detail::link_of(h);
+    event_loop* const loop = engine_.loop();
+    if (loop == nullptr) [[unlikely]] {
+      suspend_on_other_engine(link);
+      return;
+    }
     const int detached = link != nullptr ? detail::detach_chain(*link) : 0;
     if constexpr (std::same_as<Node, timer_node>) {
       if (timed_) {
         try {
-          loop_access::arm(loop_, node_);  // may fail to allocate: then it did not suspend
+          loop_access::arm(*loop, node_);  // may fail to allocate: then it did not suspend
         } catch (...) {
           if (link != nullptr) detail::reattach(*link, detached);
           throw;
@@ -276,7 +337,7 @@ class loop_awaiter : public inline_aware, private cancel_point {
         return;
       }
     }
-    loop_access::schedule(loop_, node_);
+    loop_access::schedule(*loop, node_);
     cancel_point::enter();
   }
   void await_resume() { cancel_point::resume(); }
@@ -286,14 +347,36 @@ class loop_awaiter : public inline_aware, private cancel_point {
     auto& self = static_cast<loop_awaiter&>(point);
     self.cancelled = true;
     if constexpr (std::same_as<Node, timer_node>) {
-      if (self.node_.armed()) {  // else it is in the ready queue already
+      // Tasks (create_task) run on the embedded loop only, so far: there a sleeper leaves the
+      // timer heap at once. Elsewhere it throws when its timer fires.
+      event_loop* const loop = self.engine_.loop();
+      if (loop != nullptr && self.node_.armed()) {  // else it is in the ready queue already
         self.node_.disarm();
-        loop_access::schedule(self.loop_, self.node_);
+        loop_access::schedule(*loop, self.node_);
       }
     }
   }
 
-  event_loop& loop_;
+  // Out of line: the embedded loop's path above is every yield_now's, and stays small.
+  [[gnu::noinline]] void suspend_on_other_engine(resume_link* link) {
+    const int detached = link != nullptr ? detail::detach_chain(*link) : 0;
+    try {  // Asio may fail to allocate: then the coroutine did not suspend
+      if constexpr (std::same_as<Node, timer_node>) {
+        if (timed_) {
+          engine_.arm(node_);
+          cancel_point::enter();
+          return;
+        }
+      }
+      engine_.schedule(node_);
+      cancel_point::enter();
+    } catch (...) {
+      if (link != nullptr) detail::reattach(*link, detached);
+      throw;
+    }
+  }
+
+  engine_ref engine_;
   Node node_;
   bool timed_ = false;
 };
@@ -360,12 +443,13 @@ class sleep_operation {
   static sleep_operation at(time_point t) noexcept { return sleep_operation({}, t, false); }
 
   loop_awaiter<timer_node> operator co_await() const {
-    event_loop& loop = detail::require_loop(relative_ ? "sleep_for" : "sleep_until");
-    if (!relative_) return loop_awaiter<timer_node>(loop, deadline_);
+    const engine_ref engine = detail::require_engine(relative_ ? "sleep_for" : "sleep_until");
+    if (!relative_) return loop_awaiter<timer_node>(engine, deadline_);
     if (delay_.where == clamped_ticks::range::below || delay_.ticks.count() <= 0) {
-      return loop_awaiter<timer_node>(loop);
+      return loop_awaiter<timer_node>(engine);
     }
-    return loop_awaiter<timer_node>(loop, detail::deadline_after(event_loop::clock::now(), delay_));
+    return loop_awaiter<timer_node>(engine,
+                                    detail::deadline_after(event_loop::clock::now(), delay_));
   }
 
  private:
@@ -378,13 +462,14 @@ class sleep_operation {
 
 struct yield_operation {
   loop_awaiter<ready_node> operator co_await() const {
-    return loop_awaiter<ready_node>(detail::require_loop("yield_now"));
+    return loop_awaiter<ready_node>(detail::require_engine("yield_now"));
   }
 };
 
 }  // namespace detail
 
-/// An awaitable that resumes no earlier than `delay` after it is awaited, on the running loop.
+/// An awaitable that resumes no earlier than `delay` after it is awaited, on the engine the
+/// awaiting coroutine runs on (the running loop, or Asio).
 /// Python: `await asyncio.sleep(delay)`.
 ///
 /// Any duration type and value is safe. The delay is rounded up to the clock's tick. A delay of

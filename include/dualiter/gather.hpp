@@ -204,7 +204,7 @@ class gather_operation {
   explicit gather_operation(Storage&& awaitables) : awaitables_(std::move(awaitables)) {}
 
   Awaiter operator co_await() && {
-    (void)detail::require_loop(Awaiter::name);
+    (void)detail::require_engine(Awaiter::name);
     return Awaiter(std::move(awaitables_));
   }
 
@@ -214,7 +214,8 @@ class gather_operation {
 
 }  // namespace detail
 
-/// An awaitable that runs every argument concurrently on the running loop and gives a
+/// An awaitable that runs every argument concurrently on the awaiting coroutine's engine (the
+/// running loop, or Asio) and gives a
 /// std::tuple of their results in argument order (std::monostate for void ones). Python:
 /// `await asyncio.gather(a, b)`.
 ///

@@ -1,5 +1,7 @@
-// Which event loop, if any, runs on this thread. Kept apart from event_loop.hpp so that
-// sync_wait can hide the loop without depending on it (see sync_wait).
+// Which engine, if any, runs the coroutine being resumed on this thread: the embedded event_loop
+// (current_loop), or another engine such as Asio (current_engine). Kept apart from
+// event_loop.hpp so that sync_wait can hide them without depending on the loop (see sync_wait),
+// and so that an engine can be written without including the loop.
 #ifndef DUALITER_DETAIL_CURRENT_LOOP_HPP
 #define DUALITER_DETAIL_CURRENT_LOOP_HPP
 
@@ -13,18 +15,75 @@ class event_loop;
 
 namespace dualiter::detail {
 
-inline thread_local event_loop* current_loop = nullptr;
+class ready_node;
+class timer_node;
 
-/// While alive, this thread has no running loop; the previous one is restored afterwards.
-class hide_current_loop {
+/// What an engine other than the embedded event_loop provides, so that sleep_for, yield_now,
+/// gather and the rest work on it. The nodes live in the suspended coroutines' frames; an
+/// engine keeps them in an intrusive ready_queue / timer_heap of its own, so that a node
+/// destroyed with its frame leaves the engine and is never resumed.
+///
+/// The engine sets current_engine while it resumes a coroutine it runs (engine_scope), and
+/// resumes every coroutine of its own on its own executor.
+class engine {
  public:
-  hide_current_loop() noexcept : saved_(std::exchange(current_loop, nullptr)) {}
-  hide_current_loop(const hide_current_loop&) = delete;
-  hide_current_loop& operator=(const hide_current_loop&) = delete;
-  ~hide_current_loop() { current_loop = saved_; }
+  /// Resumes node.waiting later, after the coroutines already scheduled (yield_now), never
+  /// before this call has returned. May throw; then it kept nothing.
+  virtual void schedule(ready_node& node) = 0;
+  /// Resumes node.waiting no earlier than node.deadline (sleep_for, sleep_until), never before
+  /// this call has returned. May throw; then it kept nothing.
+  virtual void arm(timer_node& node) = 0;
+  /// An engine-specific interface identified by the address of a tag, or nullptr: how
+  /// dualiter::asio::use_awaitable finds the Asio spawn it runs in, without RTTI.
+  virtual void* find_interface(const void* tag) noexcept = 0;
+
+ protected:
+  engine() noexcept = default;
+  engine(const engine&) = default;
+  engine& operator=(const engine&) = default;
+  ~engine() = default;
+};
+
+inline thread_local event_loop* current_loop = nullptr;
+inline thread_local engine* current_engine = nullptr;
+
+/// While alive, `e` is this thread's engine, and no loop runs (an engine may be run from inside
+/// a coroutine on the loop: its coroutines must not take the loop for theirs); the previous
+/// ones are restored afterwards.
+class engine_scope {
+ public:
+  explicit engine_scope(engine* e) noexcept
+      : saved_loop_(std::exchange(current_loop, nullptr)),
+        saved_engine_(std::exchange(current_engine, e)) {}
+  engine_scope(const engine_scope&) = delete;
+  engine_scope& operator=(const engine_scope&) = delete;
+  ~engine_scope() {
+    current_loop = saved_loop_;
+    current_engine = saved_engine_;
+  }
 
  private:
-  event_loop* saved_;
+  event_loop* saved_loop_;
+  engine* saved_engine_;
+};
+
+/// While alive, this thread has neither a running loop nor an engine; both are restored
+/// afterwards.
+class hide_current_loop {
+ public:
+  hide_current_loop() noexcept
+      : saved_loop_(std::exchange(current_loop, nullptr)),
+        saved_engine_(std::exchange(current_engine, nullptr)) {}
+  hide_current_loop(const hide_current_loop&) = delete;
+  hide_current_loop& operator=(const hide_current_loop&) = delete;
+  ~hide_current_loop() {
+    current_loop = saved_loop_;
+    current_engine = saved_engine_;
+  }
+
+ private:
+  event_loop* saved_loop_;
+  engine* saved_engine_;
 };
 
 }  // namespace dualiter::detail

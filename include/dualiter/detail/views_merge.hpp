@@ -1,4 +1,4 @@
-// views::merge: several async sources run concurrently on the running event loop; their
+// views::merge: several async sources run concurrently on the awaiting coroutine's engine; their
 // elements come out in arrival order. Python: aiostream's `stream.merge`.
 //
 // One coroutine per source (a child) pulls from it. A child that has an element parks with it
@@ -163,7 +163,7 @@ class merge_iterator {
     state_type state;
     std::array<child, n> children;  // destroyed first: the frames refer to the state
     std::size_t current = n;        // the child whose element the consumer holds
-    event_loop* loop = nullptr;
+    engine_ref engine;              // set when the merge starts
     bool finished = false;
   };
 
@@ -196,16 +196,16 @@ class merge_iterator {
     if (s.finished) return true;
     if (s.current != n) {  // the consumer is done with that element: its child may go on
       child_node(s.current).waiting = s.children[s.current].get();
-      loop_access::schedule(*s.loop, child_node(s.current));
+      s.engine.schedule(child_node(s.current));
       s.current = n;
     }
     return s.state.count > 0 || s.state.error || s.state.running == 0;
   }
 
   void start() {
-    event_loop& loop = require_loop("views::merge");
+    const engine_ref engine = detail::require_engine("views::merge");
     shared_ = std::make_unique<shared>();
-    shared_->loop = &loop;
+    shared_->engine = engine;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
       // Started in argument order, each running until it first suspends (as gather does).
       ((shared_->children[I] = run_merge_source<Ref, state_type, R>(

@@ -1,0 +1,563 @@
+// dualiter on Asio: <dualiter/asio.hpp> (standalone Asio), and, compiled again with
+// DUALITER_TEST_BOOST_ASIO (test_boost_asio in tests/meson.build), <dualiter/boost_asio.hpp>.
+// Network tests use 127.0.0.1 only, ephemeral ports, and loops bounded in count.
+#ifdef DUALITER_TEST_BOOST_ASIO
+#include <dualiter/boost_asio.hpp>  // first: it prepares Boost.Asio for coroutines
+// clang-format off
+#include <boost/asio.hpp>
+// clang-format on
+namespace net = boost::asio;
+using error_code = boost::system::error_code;
+using system_error = boost::system::system_error;
+#else
+#include <dualiter/asio.hpp>  // first: it prepares Asio for coroutines
+// clang-format off
+#include <asio.hpp>
+// clang-format on
+namespace net = ::asio;
+using error_code = std::error_code;
+using system_error = std::system_error;
+#endif
+
+#include <atomic>
+#include <chrono>
+#include <exception>
+#include <future>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <variant>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include <dualiter/algorithm.hpp>
+#include <dualiter/async_generator.hpp>
+#include <dualiter/concepts.hpp>
+#include <dualiter/event_loop.hpp>
+#include <dualiter/gather.hpp>
+#include <dualiter/sync_wait.hpp>
+#include <dualiter/task.hpp>
+#include <dualiter/task_handle.hpp>
+#include <dualiter/views.hpp>
+
+#include "support/expect.hpp"
+#include "support/manual.hpp"
+
+using dualiter::async_generator;
+using dualiter::task;
+using dualiter::testing::contains;
+using dualiter::testing::error_of;
+using dualiter::testing::lifetime_counter;
+using namespace std::chrono_literals;
+using tcp = net::ip::tcp;
+
+namespace {
+
+static_assert(
+    dualiter::AsyncIterable<decltype(dualiter::asio::lines(std::declval<tcp::socket&>()))>);
+
+task<int> answer_after_a_yield() {
+  co_await dualiter::yield_now();
+  co_await dualiter::sleep_for(1ms);
+  co_return 42;
+}
+
+task<int> fails_after_a_yield() {
+  co_await dualiter::yield_now();
+  throw std::runtime_error("boom");
+}
+
+task<> nothing_after_a_yield(int* runs) {
+  co_await dualiter::yield_now();
+  ++*runs;
+}
+
+TEST(AsioSpawn, use_future_gives_the_value) {
+  net::io_context io;
+  std::future<int> f = dualiter::asio::spawn(io, answer_after_a_yield(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), 42);
+}
+
+TEST(AsioSpawn, use_future_rethrows_the_exception) {
+  net::io_context io;
+  std::future<int> f = dualiter::asio::spawn(io, fails_after_a_yield(), net::use_future);
+  io.run();
+  EXPECT_EQ(error_of([&] { f.get(); }), "boom");
+}
+
+TEST(AsioSpawn, a_callback_gets_the_exception_ptr_and_the_value) {
+  net::io_context io;
+  int value = 0;
+  std::exception_ptr error;
+  int calls = 0;
+  dualiter::asio::spawn(io.get_executor(), answer_after_a_yield(),
+                        [&](std::exception_ptr e, int v) {
+                          ++calls;
+                          error = e;
+                          value = v;
+                        });
+  dualiter::asio::spawn(io.get_executor(), fails_after_a_yield(), [&](std::exception_ptr e, int v) {
+    ++calls;
+    EXPECT_TRUE(e);
+    EXPECT_EQ(v, 0);
+  });
+  io.run();
+  EXPECT_EQ(calls, 2);
+  EXPECT_FALSE(error);
+  EXPECT_EQ(value, 42);
+}
+
+TEST(AsioSpawn, a_void_awaitable_completes_with_the_exception_ptr_only) {
+  net::io_context io;
+  int runs = 0;
+  int calls = 0;
+  dualiter::asio::spawn(io, nothing_after_a_yield(&runs), [&](std::exception_ptr e) {
+    ++calls;
+    EXPECT_FALSE(e);
+  });
+  dualiter::asio::spawn(io, nothing_after_a_yield(&runs), net::detached);
+  io.run();
+  EXPECT_EQ(runs, 2);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST(AsioSpawn, an_asio_coroutine_awaits_it_with_asio_use_awaitable) {
+  net::io_context io;
+  int got = 0;
+  std::string error;
+  net::co_spawn(
+      io,
+      [&]() -> net::awaitable<void> {
+        got = co_await dualiter::asio::spawn(io, answer_after_a_yield(), net::use_awaitable);
+        try {
+          co_await dualiter::asio::spawn(io, fails_after_a_yield(), net::use_awaitable);
+        } catch (const std::runtime_error& e) {
+          error = e.what();
+        }
+      },
+      net::detached);
+  io.run();
+  EXPECT_EQ(got, 42);
+  EXPECT_EQ(error, "boom");
+}
+
+TEST(AsioSpawn, a_dualiter_coroutine_awaits_another_spawn) {
+  net::io_context io;
+  auto outer = [&]() -> task<int> {
+    co_return 1 +
+        co_await dualiter::asio::spawn(io, answer_after_a_yield(), dualiter::asio::use_awaitable);
+  };
+  auto f = dualiter::asio::spawn(io, outer(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), 43);
+}
+
+TEST(AsioSpawn, gather_and_yield_now_take_turns_in_order) {
+  net::io_context io;
+  std::vector<int> order;
+  auto worker = [&](int id) -> task<int> {
+    for (int i = 0; i < 3; ++i) {
+      order.push_back(id);
+      co_await dualiter::yield_now();
+    }
+    co_return id;
+  };
+  auto f = dualiter::asio::spawn(io, dualiter::gather(worker(1), worker(2)), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), std::make_tuple(1, 2));
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 1, 2, 1, 2}));
+}
+
+TEST(AsioSpawn, sleep_for_resumes_no_earlier_than_asked_and_timers_fire_in_deadline_order) {
+  net::io_context io;
+  std::vector<int> order;
+  auto sleeper = [&](int id, std::chrono::milliseconds d) -> task<> {
+    const auto start = std::chrono::steady_clock::now();
+    co_await dualiter::sleep_for(d);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, d);
+    order.push_back(id);
+  };
+  auto f = dualiter::asio::spawn(
+      io, dualiter::gather(sleeper(3, 30ms), sleeper(1, 5ms), sleeper(2, 15ms)), net::use_future);
+  io.run();
+  f.get();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(AsioSpawn, the_embedded_loop_cannot_run_inside_a_spawned_coroutine) {
+  net::io_context io;
+  auto nested = []() -> task<> {
+    dualiter::run(dualiter::yield_now());
+    co_return;
+  };
+  auto f = dualiter::asio::spawn(io, nested(), net::use_future);
+  io.run();
+  EXPECT_TRUE(contains(error_of([&] { f.get(); }), "cannot be called from a running event loop"));
+}
+
+TEST(AsioSpawn, sync_wait_inside_a_spawned_coroutine_hides_the_engine) {
+  net::io_context io;
+  auto nested = []() -> task<> {
+    dualiter::sync_wait(dualiter::yield_now());
+    co_return;
+  };
+  auto f = dualiter::asio::spawn(io, nested(), net::use_future);
+  io.run();
+  EXPECT_TRUE(contains(error_of([&] { f.get(); }), "no running event loop"));
+}
+
+TEST(AsioSpawn, create_task_says_it_needs_the_embedded_loop) {
+  net::io_context io;
+  auto starts_a_task = []() -> task<> {
+    auto handle = dualiter::create_task(dualiter::yield_now());
+    co_await handle;
+  };
+  auto f = dualiter::asio::spawn(io, starts_a_task(), net::use_future);
+  io.run();
+  const std::string error = error_of([&] { f.get(); });
+  EXPECT_TRUE(contains(error, "create_task runs on dualiter's embedded event loop")) << error;
+  EXPECT_TRUE(contains(error, "not supported yet")) << error;
+}
+
+// --- use_awaitable ---
+
+TEST(AsioUseAwaitable, a_timer_wait_completes_in_the_dualiter_coroutine) {
+  net::io_context io;
+  auto wait = [&]() -> task<int> {
+    net::steady_timer timer(io, 2ms);
+    co_await timer.async_wait(dualiter::asio::use_awaitable);
+    co_return 7;
+  };
+  auto f = dualiter::asio::spawn(io, wait(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), 7);
+}
+
+TEST(AsioUseAwaitable, connection_refused_is_a_system_error_in_the_task) {
+  net::io_context io;
+  // A port nothing listens on: bound, then closed, so the connect is refused.
+  tcp::endpoint endpoint;
+  {
+    tcp::acceptor probe(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    endpoint = probe.local_endpoint();
+  }
+  auto connect = [&]() -> task<> {
+    tcp::socket socket(io);
+    co_await socket.async_connect(endpoint, dualiter::asio::use_awaitable);
+  };
+  auto f = dualiter::asio::spawn(io, connect(), net::use_future);
+  io.run();
+  try {
+    f.get();
+    ADD_FAILURE() << "connected to a closed port";
+  } catch (const system_error& e) {
+    EXPECT_EQ(e.code(), net::error::connection_refused);
+  }
+}
+
+TEST(AsioUseAwaitable, several_results_become_a_tuple) {
+  net::io_context io;
+  auto resolve = [&]() -> task<std::size_t> {
+    tcp::resolver resolver(io);
+    auto results = co_await resolver.async_resolve("127.0.0.1", "0", dualiter::asio::use_awaitable);
+    co_return results.size();
+  };
+  auto f = dualiter::asio::spawn(io, resolve(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), 1u);
+}
+
+TEST(AsioUseAwaitable, awaited_without_spawn_it_says_so) {
+  net::io_context io;
+  auto wait = [&]() -> task<> {
+    net::steady_timer timer(io, 1ms);
+    co_await timer.async_wait(dualiter::asio::use_awaitable);
+  };
+  const std::string on_loop = error_of([&] { dualiter::run(wait()); });
+  EXPECT_TRUE(contains(on_loop, "must be awaited in a coroutine started by dualiter::asio::spawn"))
+      << on_loop;
+  const std::string under_sync_wait = error_of([&] { dualiter::sync_wait(wait()); });
+  EXPECT_TRUE(contains(under_sync_wait, "dualiter::asio::spawn")) << under_sync_wait;
+}
+
+TEST(AsioLines, iterated_without_spawn_it_says_so_and_reads_nothing) {
+  net::io_context io;
+  tcp::socket socket(io);
+  auto first_line = [&]() -> task<> {
+    auto lines = dualiter::asio::lines(socket);
+    auto it = dualiter::aiter(lines);
+    co_await dualiter::anext(it);
+  };
+  const std::string error = error_of([&] { dualiter::run(first_line()); });
+  EXPECT_TRUE(contains(error,
+                       "dualiter::asio::lines must be awaited in a coroutine started by "
+                       "dualiter::asio::spawn"))
+      << error;
+}
+
+// --- lines ---
+
+// A loopback server that accepts one connection and sends `chunks`, each in a write of its
+// own with a pause between them, so that the client's reads see them apart; then it closes
+// (or resets) the connection.
+class chunk_server {
+ public:
+  explicit chunk_server(net::io_context& io)
+      : acceptor_(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0)) {}
+  tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+
+  task<> serve(std::vector<std::string> chunks, bool reset = false) {
+    tcp::socket peer = co_await acceptor_.async_accept(dualiter::asio::use_awaitable);
+    for (const std::string& chunk : chunks) {
+      co_await net::async_write(peer, net::buffer(chunk), dualiter::asio::use_awaitable);
+      co_await dualiter::sleep_for(2ms);
+    }
+    if (reset) peer.set_option(net::socket_base::linger(true, 0));
+    peer.close();
+  }
+
+ private:
+  tcp::acceptor acceptor_;
+};
+
+task<std::vector<std::string>> read_lines(net::io_context& io, tcp::endpoint endpoint,
+                                          std::size_t limit = 64 * 1024) {
+  tcp::socket socket(io);
+  co_await socket.async_connect(endpoint, dualiter::asio::use_awaitable);
+  std::vector<std::string> out;
+  auto lines = dualiter::asio::lines(socket, limit);
+  for (auto it = dualiter::aiter(lines); auto line = co_await dualiter::anext(it);) {
+    out.push_back(*line);
+  }
+  co_return out;
+}
+
+// The lines read from a server sending `chunks`, or what the reader threw.
+std::vector<std::string> lines_of(std::vector<std::string> chunks, std::size_t limit,
+                                  std::string* error = nullptr, bool reset = false) {
+  net::io_context io;
+  chunk_server server(io);
+  auto served = dualiter::asio::spawn(io, server.serve(std::move(chunks), reset), net::use_future);
+  std::vector<std::string> got;
+  std::exception_ptr failure;
+  // The reader collects into `got` as it goes, so that a test sees what came before an error.
+  auto reader = [&]() -> task<> {
+    tcp::socket socket(io);
+    co_await socket.async_connect(server.endpoint(), dualiter::asio::use_awaitable);
+    auto lines = dualiter::asio::lines(socket, limit);
+    for (auto it = dualiter::aiter(lines); auto line = co_await dualiter::anext(it);) {
+      got.push_back(*line);
+    }
+  };
+  dualiter::asio::spawn(io, reader(), [&](std::exception_ptr e) { failure = e; });
+  io.run();
+  served.get();
+  if (error != nullptr) {
+    *error = failure ? error_of([&] { std::rethrow_exception(failure); }) : "no exception";
+  } else if (failure) {
+    ADD_FAILURE() << error_of([&] { std::rethrow_exception(failure); });
+  }
+  return got;
+}
+
+TEST(AsioLines, lines_split_across_reads_crlf_empty_lines_and_no_final_newline) {
+  const auto got = lines_of({"ab", "c\nde", "f\r", "\n\n", "g\r\nlast"}, 64 * 1024);
+  EXPECT_EQ(got, (std::vector<std::string>{"abc", "def", "", "g", "last"}));
+}
+
+TEST(AsioLines, many_lines_in_one_read_and_a_final_newline) {
+  const auto got = lines_of({"1\n2\n3\n", "4\n"}, 64 * 1024);
+  EXPECT_EQ(got, (std::vector<std::string>{"1", "2", "3", "4"}));
+}
+
+TEST(AsioLines, the_peer_closing_mid_line_gives_the_partial_line_last) {
+  const auto got = lines_of({"whole\npar", "tial"}, 64 * 1024);
+  EXPECT_EQ(got, (std::vector<std::string>{"whole", "partial"}));
+}
+
+TEST(AsioLines, nothing_sent_is_no_line) {
+  EXPECT_TRUE(lines_of({}, 64 * 1024).empty());
+}
+
+TEST(AsioLines, a_line_at_the_limit_passes_and_one_byte_more_is_a_clear_error) {
+  std::string error;
+  const auto got =
+      lines_of({"12345678\r\n", "1234567", "8\n", "123456789\n", "after\n"}, 8, &error);
+  EXPECT_EQ(got, (std::vector<std::string>{"12345678", "12345678"}));
+  EXPECT_TRUE(contains(error, "longer than the limit of 8 bytes")) << error;
+}
+
+TEST(AsioLines, a_long_line_is_read_in_many_chunks) {
+  const std::string big(100000, 'x');
+  const auto got = lines_of({big.substr(0, 5000), big.substr(5000) + "\nend"}, 200000);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0], big);
+  EXPECT_EQ(got[1], "end");
+}
+
+TEST(AsioLines, a_peer_reset_ends_the_lines_with_a_system_error) {
+  std::string error;
+  const auto got = lines_of({"one\ntw"}, 64 * 1024, &error, /*reset=*/true);
+  EXPECT_EQ(got, (std::vector<std::string>{"one"}));
+  EXPECT_NE(error, "no exception");
+}
+
+TEST(AsioLines, gather_reads_two_servers_concurrently) {
+  net::io_context io;
+  chunk_server a(io);
+  chunk_server b(io);
+  auto served_a = dualiter::asio::spawn(io, a.serve({"a1\n", "a2\n", "a3"}), net::use_future);
+  auto served_b = dualiter::asio::spawn(io, b.serve({"b1\nb2\n", "b3\n"}), net::use_future);
+  auto both = dualiter::asio::spawn(
+      io, dualiter::gather(read_lines(io, a.endpoint()), read_lines(io, b.endpoint())),
+      net::use_future);
+  io.run();
+  served_a.get();
+  served_b.get();
+  const auto [from_a, from_b] = both.get();
+  EXPECT_EQ(from_a, (std::vector<std::string>{"a1", "a2", "a3"}));
+  EXPECT_EQ(from_b, (std::vector<std::string>{"b1", "b2", "b3"}));
+}
+
+TEST(AsioLines, abandoning_a_merge_of_two_readers_mid_read_is_safe) {
+  net::io_context io;
+  chunk_server a(io);
+  chunk_server b(io);
+  auto served_a = dualiter::asio::spawn(io, a.serve({"a1\n", "a2\n"}), net::use_future);
+  auto served_b = dualiter::asio::spawn(io, b.serve({"b1\n", "b2\n"}), net::use_future);
+  auto first_of_both = [&]() -> task<std::string> {
+    tcp::socket sa(io);
+    tcp::socket sb(io);
+    co_await sa.async_connect(a.endpoint(), dualiter::asio::use_awaitable);
+    co_await sb.async_connect(b.endpoint(), dualiter::asio::use_awaitable);
+    std::string first;
+    {
+      auto merged = dualiter::views::merge(dualiter::asio::lines(sa), dualiter::asio::lines(sb));
+      auto it = dualiter::aiter(merged);
+      first = *co_await dualiter::anext(it);
+    }  // the other reader is destroyed with its read pending
+    co_await dualiter::sleep_for(10ms);  // its read completes (or is aborted) meanwhile
+    co_return first;
+  };
+  auto f = dualiter::asio::spawn(io, first_of_both(), net::use_future);
+  io.run();
+  served_a.get();
+  served_b.get();
+  const std::string first = f.get();
+  EXPECT_TRUE(first == "a1" || first == "b1") << first;
+}
+
+// --- threads and lifetimes ---
+
+TEST(AsioStrand, coroutines_on_a_strand_of_a_four_thread_pool_stay_serialised) {
+  net::thread_pool pool(4);
+  auto strand = net::make_strand(pool.get_executor());
+  long shared = 0;  // not atomic: the strand is what keeps the coroutines apart (TSan checks)
+  std::atomic<int> off_strand{0};
+  auto worker = [&](int rounds) -> task<> {
+    for (int i = 0; i < rounds; ++i) {
+      ++shared;
+      if (i % 2 == 0) {
+        co_await dualiter::yield_now();
+      } else {
+        co_await dualiter::sleep_for(50us);
+      }
+      if (!strand.running_in_this_thread()) ++off_strand;
+      ++shared;
+    }
+  };
+  auto timer_user = [&]() -> task<> {
+    for (int i = 0; i < 20; ++i) {
+      net::steady_timer timer(pool.get_executor(), 20us);  // completes on any pool thread
+      co_await timer.async_wait(dualiter::asio::use_awaitable);
+      if (!strand.running_in_this_thread()) ++off_strand;
+      ++shared;
+    }
+  };
+  std::vector<std::future<std::tuple<std::monostate, std::monostate>>> done;
+  for (int i = 0; i < 4; ++i) {
+    done.push_back(
+        dualiter::asio::spawn(strand, dualiter::gather(worker(50), timer_user()), net::use_future));
+  }
+  for (auto& f : done) f.get();
+  pool.join();
+  EXPECT_EQ(shared, 4 * (50 * 2 + 20));
+  EXPECT_EQ(off_strand.load(), 0);
+}
+
+TEST(AsioStrand, gather_on_a_thread_pool_without_a_strand_keeps_the_engine_consistent) {
+  // Without a strand the two branches may run at once on two threads: each has its own state,
+  // and the spawn's queues are what both touch (TSan checks).
+  net::thread_pool pool(4);
+  auto worker = [](int rounds) -> task<long> {
+    long sum = 0;
+    for (int i = 0; i < rounds; ++i) {
+      if (i % 3 == 0) {
+        co_await dualiter::sleep_for(20us);
+      } else {
+        co_await dualiter::yield_now();
+      }
+      sum += i;
+    }
+    co_return sum;
+  };
+  auto f = dualiter::asio::spawn(pool.get_executor(),
+                                 dualiter::gather(worker(100), worker(100), worker(100)),
+                                 net::use_future);
+  const auto [a, b, c] = f.get();
+  pool.join();
+  EXPECT_EQ(a + b + c, 3 * 4950);
+}
+
+TEST(AsioLifetime, destroying_the_io_context_destroys_pending_frames_once) {
+  int live = 0;
+  int completions = 0;
+  {
+    net::io_context io;
+    auto sleeps_forever = [](lifetime_counter) -> task<> {
+      co_await dualiter::sleep_for(std::chrono::hours(1000));
+      co_await dualiter::sleep_for(std::chrono::hours::max());  // time_point::max()
+    };
+    auto yields_forever = [](lifetime_counter) -> task<> {
+      while (true) co_await dualiter::yield_now();
+    };
+    auto reads_forever = [&io](lifetime_counter) -> task<> {
+      tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+      tcp::socket client(io);
+      co_await client.async_connect(acceptor.local_endpoint(), dualiter::asio::use_awaitable);
+      auto lines = dualiter::asio::lines(client);
+      auto it = dualiter::aiter(lines);
+      co_await dualiter::anext(it);  // nothing is ever sent
+    };
+    auto count = [&](std::exception_ptr) { ++completions; };
+    dualiter::asio::spawn(io, sleeps_forever(lifetime_counter(&live)), count);
+    dualiter::asio::spawn(io, yields_forever(lifetime_counter(&live)), count);
+    dualiter::asio::spawn(io, reads_forever(lifetime_counter(&live)), count);
+    dualiter::asio::spawn(io,
+                          dualiter::gather(sleeps_forever(lifetime_counter(&live)),
+                                           reads_forever(lifetime_counter(&live))),
+                          [&](std::exception_ptr, auto) { ++completions; });
+    for (int i = 0; i < 500; ++i) io.poll_one();  // bounded: the coroutines never finish
+    io.stop();
+    EXPECT_EQ(live, 5);
+  }
+  EXPECT_EQ(live, 0);
+  EXPECT_EQ(completions, 0);
+}
+
+TEST(AsioLifetime, a_context_destroyed_before_it_ever_ran_destroys_the_awaitables) {
+  int live = 0;
+  {
+    net::io_context io;
+    auto never_started = [](lifetime_counter) -> task<> { co_return; };
+    dualiter::asio::spawn(io, never_started(lifetime_counter(&live)), net::detached);
+    EXPECT_EQ(live, 1);
+  }
+  EXPECT_EQ(live, 0);
+}
+
+}  // namespace
