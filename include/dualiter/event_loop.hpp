@@ -360,17 +360,19 @@ class loop_awaiter : public inline_aware, private cancel_point {
   // Out of line: the embedded loop's path above is every yield_now's, and stays small.
   [[gnu::noinline]] void suspend_on_other_engine(resume_link* link) {
     const int detached = link != nullptr ? detail::detach_chain(*link) : 0;
+    // Before the node escapes: another engine may resume the coroutine on another thread at
+    // once, and nothing of this awaiter may be touched after that (inline_resume.hpp, rule 3).
+    cancel_point::enter();
     try {  // Asio may fail to allocate: then the coroutine did not suspend
       if constexpr (std::same_as<Node, timer_node>) {
         if (timed_) {
           engine_.arm(node_);
-          cancel_point::enter();
           return;
         }
       }
       engine_.schedule(node_);
-      cancel_point::enter();
     } catch (...) {
+      cancel_point::leave();
       if (link != nullptr) detail::reattach(*link, detached);
       throw;
     }
