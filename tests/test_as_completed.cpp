@@ -12,17 +12,12 @@
 #include <dualiter/task.hpp>
 
 #include "support/manual.hpp"
+#include "support/sources.hpp"
 
 using dualiter::sleep_for;
 using dualiter::task;
+using dualiter::testing::answer_after;
 using namespace std::chrono_literals;
-
-namespace {
-task<int> answer_after(std::chrono::milliseconds d, int value) {
-  co_await sleep_for(d);
-  co_return value;
-}
-}  // namespace
 
 static_assert(dualiter::AsyncIterable<decltype(dualiter::as_completed(std::vector<task<int>>{}))>);
 

@@ -13,19 +13,17 @@
 #include <dualiter/task_handle.hpp>
 
 #include "support/manual.hpp"
+#include "support/sources.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::sleep_for;
 using dualiter::task;
 using dualiter::task_group;
 using dualiter::yield_now;
+using dualiter::testing::answer_after;
 using namespace std::chrono_literals;
 
 namespace {
-task<int> answer_after(std::chrono::milliseconds d, int value) {
-  co_await sleep_for(d);
-  co_return value;
-}
 task<> fail_after(std::chrono::milliseconds d, const char* what) {
   co_await sleep_for(d);
   throw std::runtime_error(what);

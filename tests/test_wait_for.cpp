@@ -15,20 +15,15 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/sources.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::sleep_for;
 using dualiter::task;
 using dualiter::wait_for;
 using dualiter::yield_now;
+using dualiter::testing::answer_after;
 using namespace std::chrono_literals;
-
-namespace {
-task<int> answer_after(std::chrono::milliseconds d, int value) {
-  co_await sleep_for(d);
-  co_return value;
-}
-}  // namespace
 
 TEST(wait_for, outside_a_loop_throws_no_running_event_loop) {
   EXPECT_THROW(dualiter::sync_wait(wait_for(answer_after(0ms, 1), 1s)),

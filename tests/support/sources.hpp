@@ -2,12 +2,15 @@
 #ifndef DUALITER_TESTS_SUPPORT_SOURCES_HPP
 #define DUALITER_TESTS_SUPPORT_SOURCES_HPP
 
+#include <chrono>
 #include <ranges>
 #include <utility>
 #include <vector>
 
 #include <dualiter/async_generator.hpp>
+#include <dualiter/event_loop.hpp>
 #include <dualiter/generator.hpp>
+#include <dualiter/task.hpp>
 
 namespace dualiter::testing {
 
@@ -28,6 +31,12 @@ std::vector<std::ranges::range_value_t<R>> sync_collect(R&& r) {
   std::vector<std::ranges::range_value_t<R>> out;
   for (auto&& x : r) out.push_back(std::forward<decltype(x)>(x));
   return out;
+}
+
+/// `value`, after sleeping `d` on the running loop: staggered completions for the task tools.
+inline task<int> answer_after(std::chrono::milliseconds d, int value) {
+  co_await dualiter::sleep_for(d);
+  co_return value;
 }
 
 }  // namespace dualiter::testing
