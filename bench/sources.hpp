@@ -34,6 +34,9 @@ inline dualiter::async_generator<int> yielding_numbers(int n) {
 void register_hand_written_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
 /// The Asio rows (bench/sync_vs_async_asio.cpp), built when Meson finds Asio.
 void register_asio_benchmarks(long n);
+/// The generator's yardsticks (bench/generator_cases.cpp): the compiler's floor, a pmr arena,
+/// for_each over an async_generator.
+void register_generator_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
 /// The task cases (bench/task_cases.cpp): create_task + await, and cancelling a sleeper.
 void register_task_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
 

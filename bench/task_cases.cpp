@@ -1,6 +1,7 @@
-// Tasks on the event loop: create_task + co_await of its handle, and cancelling a sleeping task,
-// per task. A translation unit of its own, so that GCC's per-unit inlining budget
-// (inline-unit-growth) spent here does not slow the element cases of the other units.
+// Tasks: co_await of a task under sync_wait; on the event loop, create_task + co_await of its
+// handle, and cancelling a sleeping task; per task. A translation unit of its own, so that GCC's
+// per-unit inlining budget (inline-unit-growth) spent here does not slow the element cases of the
+// other units.
 #include <chrono>
 #include <vector>
 
@@ -27,6 +28,20 @@ void BM_create_task_await(benchmark::State& state) {
       long total = 0;
       meter.first_element();
       for (int i = 0; i < n; ++i) total += co_await dualiter::create_task(identity(i));
+      co_return total;
+    }(n, meter));
+  });
+}
+
+// co_await of a task per element, under sync_wait: the frame (from the frame cache), the start
+// and the hand back, with no event loop in between.
+void BM_task_await(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  measure(state, n, [n](allocation_meter& meter) {
+    return dualiter::sync_wait([](int n, allocation_meter& meter) -> dualiter::task<long> {
+      long total = 0;
+      meter.first_element();
+      for (int i = 0; i < n; ++i) total += co_await identity(i);
       co_return total;
     }(n, meter));
   });
@@ -63,6 +78,7 @@ void BM_cancel_sleeping_task(benchmark::State& state) {
 }  // namespace
 
 void register_task_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases) {
+  cases.push_back(benchmark::RegisterBenchmark("BM_task_await", BM_task_await)->Arg(n));
   cases.push_back(
       benchmark::RegisterBenchmark("BM_create_task_await", BM_create_task_await)->Arg(n));
   cases.push_back(
