@@ -238,6 +238,38 @@ TEST(generator, an_exception_in_a_nested_generator_reaches_the_parent_which_may_
   EXPECT_EQ(got, (std::vector<int>{1, 99, 1}));
 }
 
+// ++ looks for the exception only once the root is done (generator.hpp): one thrown three
+// generators down, after they yielded (so each hands back to its parent by symmetric transfer),
+// must still end the root and reach ++ exactly once.
+TEST(generator, an_exception_deep_in_elements_of_after_a_yield_reaches_increment_once) {
+  auto leaf = []() -> generator<int> {
+    co_yield 1;
+    throw std::runtime_error("deep");
+  };
+  auto level = [](auto inner) -> generator<int> { co_yield elements_of(inner()); };
+  // Named: a coroutine lambda's captures live in the closure, which must outlive the frame.
+  auto make_inner = [&] { return level(leaf); };
+  auto body = [&]() -> generator<int> {
+    co_yield 0;
+    co_yield elements_of(level(make_inner));
+    co_yield 2;  // never reached
+  };
+  auto root = body();
+  auto it = root.begin();
+  ASSERT_FALSE(it == root.end());
+  EXPECT_EQ(*it, 0);
+  ++it;
+  ASSERT_FALSE(it == root.end());
+  EXPECT_EQ(*it, 1);
+  try {
+    ++it;
+    ADD_FAILURE() << "no exception";
+  } catch (const std::runtime_error& e) {
+    EXPECT_STREQ(e.what(), "deep");
+  }
+  EXPECT_TRUE(it == root.end());
+}
+
 TEST(generator, abandoning_at_any_yield_destroys_every_frame_and_local) {
   int live = 0;
   auto make = [&live]() {
