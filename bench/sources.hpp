@@ -1,5 +1,5 @@
-// What both translation units of bench/sync_vs_async use: the sources every case walks, and
-// the hand-written cases' registration (hand_written_cases.cpp).
+// What the translation units of bench/sync_vs_async share: the sources every case walks, and
+// the registration of the cases each unit of its own holds.
 #ifndef DUALITER_BENCH_SOURCES_HPP
 #define DUALITER_BENCH_SOURCES_HPP
 
