@@ -420,6 +420,68 @@ TEST(AsioTasks, a_handle_awaited_in_another_spawn_says_it_belongs_to_another_loo
   EXPECT_TRUE(contains(error, "attached to a different loop")) << error;
 }
 
+TEST(AsioCancel, cancelling_a_task_cancels_the_asio_operation_it_awaits) {
+  net::io_context io;
+  auto main = [&]() -> task<std::string> {
+    // Boost 1.74 cannot cancel the wait: the await throws once the timer expires.
+    const std::chrono::steady_clock::duration delay =
+        dualiter::asio::cancels_operations ? std::chrono::hours(1000) : 20ms;
+    net::steady_timer timer(io, delay);
+    auto waiter = dualiter::create_task([](net::steady_timer& t) -> task<> {
+      co_await t.async_wait(dualiter::asio::use_awaitable);
+    }(timer));
+    co_await dualiter::yield_now();
+    EXPECT_TRUE(waiter.cancel());
+    try {
+      co_await waiter;
+    } catch (const dualiter::cancelled_error& e) {
+      co_return e.what();
+    }
+    co_return "";
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();  // returns: the 1000-hour wait was cancelled
+  EXPECT_TRUE(contains(f.get(), "cancelled"));
+}
+
+TEST(AsioCancel, wait_for_a_read_that_gets_no_data_times_out_and_the_socket_stays_usable) {
+  net::io_context io;
+  auto main = [&]() -> task<std::string> {
+    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    tcp::socket client(io);
+    tcp::socket peer(io);
+    auto accepting = dualiter::create_task([](tcp::acceptor& a, tcp::socket& p) -> task<> {
+      co_await a.async_accept(p, dualiter::asio::use_awaitable);
+    }(acceptor, peer));
+    co_await client.async_connect(acceptor.local_endpoint(), dualiter::asio::use_awaitable);
+    co_await accepting;
+    if constexpr (!dualiter::asio::cancels_operations) {
+      // Boost 1.74: the read is not cancelled, the timeout is given once it completes, and
+      // what it read is dropped: the peer sends one byte late.
+      (void)dualiter::create_task([](tcp::socket& p) -> task<> {
+        co_await dualiter::sleep_for(20ms);
+        co_await net::async_write(p, net::buffer("l", 1), dualiter::asio::use_awaitable);
+      }(peer));
+    }
+    char byte = 0;
+    bool timed_out = false;
+    try {
+      co_await dualiter::wait_for(
+          client.async_read_some(net::buffer(&byte, 1), dualiter::asio::use_awaitable), 5ms);
+    } catch (const dualiter::timeout_error&) {
+      timed_out = true;
+    }
+    EXPECT_TRUE(timed_out);
+    co_await net::async_write(peer, net::buffer("x", 1), dualiter::asio::use_awaitable);
+    const std::size_t n =
+        co_await client.async_read_some(net::buffer(&byte, 1), dualiter::asio::use_awaitable);
+    co_return std::string(&byte, n);
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), "x");
+}
+
 // --- use_awaitable ---
 
 TEST(AsioUseAwaitable, a_timer_wait_completes_in_the_dualiter_coroutine) {

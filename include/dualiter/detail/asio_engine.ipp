@@ -661,6 +661,12 @@ struct use_awaitable_t {
 };
 inline constexpr use_awaitable_t use_awaitable{};
 
+/// True when cancelling a task cancels the Asio operation it awaits with use_awaitable (Asio
+/// 1.19 and later: standalone Asio 1.22, Boost 1.77). When false (Boost 1.74), the operation
+/// goes on and the await throws cancelled_error once it completes: wait_for on such an
+/// operation times out only when it completes; close or cancel the I/O object to stop it.
+inline constexpr bool cancels_operations = DUALITER_ASIO_CANCELLATION;
+
 namespace detail {
 
 /// Internal twin of use_awaitable that hands errors back instead of throwing them: lines()
