@@ -332,6 +332,14 @@ class loop_awaiter : public inline_aware, private cancel_point {
       : cancel_point(&on_cancel), engine_(engine), timed_(true) {
     node_.deadline = deadline;
   }
+  loop_awaiter(const loop_awaiter&) = delete;
+  loop_awaiter& operator=(const loop_awaiter&) = delete;
+  ~loop_awaiter() {
+    // Another engine's queues may be touched by other threads: its frame destroyed while it
+    // waits, the node leaves them under the engine's lock, not by itself.
+    if (other_ != nullptr && node_.waiting) [[unlikely]]
+      other_->forget(node_);
+  }
   bool await_ready() noexcept { return cancel_point::take_pending(); }
   template <class Promise>
   void await_suspend(std::coroutine_handle<Promise> h) {

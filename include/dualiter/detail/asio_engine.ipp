@@ -130,6 +130,7 @@ class spawn_base : public dualiter::detail::engine {
   /// start). With `signal`, the operation, still pending, is cancelled first.
   void delist(pending_operation& op, [[maybe_unused]] void* signal = nullptr) noexcept {
     std::lock_guard lock(mutex_);
+    op.node.unlink();  // completed, and queued to resume: it leaves under the lock
     if (!op.listed_) return;
 #if DUALITER_ASIO_CANCELLATION
     if (signal != nullptr) emit(signal);
@@ -183,6 +184,11 @@ class spawn_base : public dualiter::detail::engine {
 
   void wake(dualiter::detail::ready_node& node) noexcept final;
 
+  void forget(dualiter::detail::ready_node& node) noexcept final {
+    std::lock_guard lock(mutex_);
+    node.unlink();
+  }
+
   dualiter::detail::task_list& tasks() noexcept final { return tasks_; }
 
  protected:
@@ -214,7 +220,7 @@ class spawn_base : public dualiter::detail::engine {
       if (ready_.empty()) return;
       dualiter::detail::ready_node& first = ready_.front();
       first.unlink();
-      next = first.waiting;
+      next = std::exchange(first.waiting, nullptr);  // resumed: nothing to forget
     }
     dualiter::detail::engine_scope scope(this);
     next.resume();
@@ -415,9 +421,19 @@ class spawn_state final : public spawn_base {
     quiet_.store(true, std::memory_order_relaxed);
     tasks_.orphan_all();
     driver_ = {};
+    let_go_of_queued();
+  }
+
+  // Every node still queued leaves, forgotten: a frame that outlives the spawn (an orphaned
+  // task whose handle escaped) must not call forget on it when it goes.
+  void let_go_of_queued() noexcept {
     std::lock_guard lock(mutex_);
-    ready_.clear();
-    timers_.clear();
+    while (!ready_.empty()) {
+      dualiter::detail::ready_node& n = ready_.front();
+      n.unlink();
+      n.waiting = nullptr;
+    }
+    while (!timers_.empty()) timers_.pop().waiting = nullptr;
   }
 
   void schedule(dualiter::detail::ready_node& node) override {
@@ -453,6 +469,12 @@ class spawn_state final : public spawn_base {
     wake(node);
   }
 
+  void forget(dualiter::detail::timer_node& node) noexcept override {
+    std::lock_guard lock(mutex_);
+    node.unlink();
+    node.disarm();
+  }
+
   /// Called by the driver once the awaitable has finished, on the spawn's executor. Tasks
   /// still pending are cancelled and waited for first, as asyncio.run does (after_turn).
   std::coroutine_handle<> finish() noexcept {
@@ -483,11 +505,7 @@ class spawn_state final : public spawn_base {
       if (!idle() || !timers_empty()) return;  // a later turn comes back here
       quiet_.store(true, std::memory_order_relaxed);
       tasks_.orphan_all();
-      {
-        std::lock_guard lock(mutex_);
-        ready_.clear();
-        timers_.clear();
-      }
+      let_go_of_queued();
       quiet_.store(false, std::memory_order_relaxed);
     }
     finishing_.store(false, std::memory_order_relaxed);
