@@ -710,6 +710,40 @@ TEST(AsioLines, abandoning_a_merge_of_two_readers_mid_read_is_safe) {
   EXPECT_TRUE(first == "a1" || first == "b1") << first;
 }
 
+TEST(AsioLines, abandoned_mid_read_it_cancels_its_own_read_and_no_other_operation) {
+  net::io_context io;
+  auto main = [&]() -> task<bool> {
+    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    tcp::socket client(io);
+    tcp::socket peer(io);
+    auto accepting = dualiter::create_task([](tcp::acceptor& a, tcp::socket& p) -> task<> {
+      co_await a.async_accept(p, dualiter::asio::use_awaitable);
+    }(acceptor, peer));
+    co_await client.async_connect(acceptor.local_endpoint(), dualiter::asio::use_awaitable);
+    co_await accepting;
+    // Another operation on the same socket, which nothing completes.
+    auto watcher = dualiter::create_task([](tcp::socket& c) -> task<> {
+      co_await c.async_wait(tcp::socket::wait_error, dualiter::asio::use_awaitable);
+    }(client));
+    co_await dualiter::yield_now();
+    {
+      auto lines = dualiter::asio::lines(client);
+      auto it = dualiter::aiter(lines);
+      auto reader = dualiter::testing::spawn([&] { return dualiter::anext(it); });
+      EXPECT_FALSE(reader.done());  // its read is pending: nothing is sent
+      reader.abandon();
+    }  // the generator goes with its read pending
+    for (int i = 0; i < 5; ++i) co_await dualiter::yield_now();
+    const bool still_waiting = !watcher.done();
+    watcher.cancel();
+    co_return still_waiting;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  // Boost 1.74 has no per-operation cancellation: the stream's operations are all cancelled.
+  EXPECT_EQ(f.get(), dualiter::asio::cancels_operations);
+}
+
 // --- threads and lifetimes ---
 
 TEST(AsioStrand, coroutines_on_a_strand_of_a_four_thread_pool_stay_serialised) {

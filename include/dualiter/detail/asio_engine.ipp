@@ -18,6 +18,11 @@
 // (the io_context was destroyed with the coroutine pending): then the frames are destroyed
 // with it, each once. A coroutine waiting for something that is neither (resumed later by
 // someone else) keeps its state.
+//
+// Tasks (create_task) belong to the spawn they were created in, which keeps them in its task
+// list as event_loop does: when the awaitable finishes, those still pending are cancelled, and
+// the completion handler is called once they have ended (or cannot: nothing queued, no timer,
+// no operation pending); torn down with them pending, the spawn destroys their frames first.
 
 #if !defined(DUALITER_ASIO_NET) || !defined(DUALITER_ASIO_FLAVOUR)
 #error "include <dualiter/asio.hpp> or <dualiter/boost_asio.hpp>, not this file"
@@ -647,7 +652,9 @@ concept asio_executor = net::execution::is_executor<T>::value || net::is_executo
 /// is `void(std::exception_ptr, T)`, or `void(std::exception_ptr)` when the awaitable gives
 /// nothing, exactly as asio::co_spawn: asio::detached, asio::use_future, a callback and
 /// asio::use_awaitable all work as `token`. Every dualiter coroutine under it resumes on
-/// `executor`, whose thread it then runs on. Python: `loop.create_task(coro)` on uvloop.
+/// `executor`, whose thread it then runs on. Tasks created under it (create_task) are its own:
+/// those still pending when the awaitable finishes are cancelled and waited for before the
+/// completion. Python: `loop.create_task(coro)` on uvloop.
 template <class Executor, class Awaitable, class Token>
   requires detail::asio_executor<Executor>
 auto spawn(const Executor& executor, Awaitable&& awaitable, Token&& token) {
