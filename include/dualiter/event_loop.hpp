@@ -335,10 +335,11 @@ class loop_awaiter : public inline_aware, private cancel_point {
   loop_awaiter(const loop_awaiter&) = delete;
   loop_awaiter& operator=(const loop_awaiter&) = delete;
   ~loop_awaiter() {
-    // Another engine's queues may be touched by other threads: its frame destroyed while it
-    // waits, the node leaves them under the engine's lock, not by itself.
-    if (other_ != nullptr && node_.waiting) [[unlikely]]
-      other_->forget(node_);
+    // Destroyed while it waits (its frame abandoned): on another engine, whose queues other
+    // threads may touch meanwhile, the node leaves them under the engine's lock, not by itself.
+    // The test is the one the node's own destructor makes, so the loop pays nothing for it.
+    if (waits()) [[unlikely]]
+      leave_engine();
   }
   bool await_ready() noexcept { return cancel_point::take_pending(); }
   template <class Promise>
@@ -383,6 +384,22 @@ class loop_awaiter : public inline_aware, private cancel_point {
       } else if (self.other_ != nullptr) {
         self.other_->wake_sleeper(self.node_);
       }
+    }
+  }
+
+  bool waits() const noexcept {
+    if constexpr (std::same_as<Node, timer_node>) {
+      return node_.queued() || node_.armed();
+    } else {
+      return node_.queued();
+    }
+  }
+  [[gnu::noinline]] void leave_engine() noexcept {
+    if (other_ == nullptr) return;  // the loop's node leaves by itself
+    if constexpr (std::same_as<Node, timer_node>) {
+      other_->forget_sleeper(node_);
+    } else {
+      other_->forget(node_);
     }
   }
 

@@ -225,7 +225,7 @@ class spawn_base : public dualiter::detail::engine {
       if (ready_.empty()) return;
       dualiter::detail::ready_node& first = ready_.front();
       first.unlink();
-      next = std::exchange(first.waiting, nullptr);  // resumed: nothing to forget
+      next = first.waiting;
     }
     dualiter::detail::engine_scope scope(this);
     next.resume();
@@ -429,16 +429,12 @@ class spawn_state final : public spawn_base {
     let_go_of_queued();
   }
 
-  // Every node still queued leaves, forgotten: a frame that outlives the spawn (an orphaned
-  // task whose handle escaped) must not call forget on it when it goes.
+  // Every node still queued leaves: a frame that outlives the spawn (an orphaned task whose
+  // handle escaped) then finds its node in no queue, and does not call forget.
   void let_go_of_queued() noexcept {
     std::lock_guard lock(mutex_);
-    while (!ready_.empty()) {
-      dualiter::detail::ready_node& n = ready_.front();
-      n.unlink();
-      n.waiting = nullptr;
-    }
-    while (!timers_.empty()) timers_.pop().waiting = nullptr;
+    ready_.clear();
+    timers_.clear();
   }
 
   void schedule(dualiter::detail::ready_node& node) override {
@@ -474,7 +470,7 @@ class spawn_state final : public spawn_base {
     wake(node);
   }
 
-  void forget(dualiter::detail::timer_node& node) noexcept override {
+  void forget_sleeper(dualiter::detail::timer_node& node) noexcept override {
     std::lock_guard lock(mutex_);
     node.unlink();
     node.disarm();

@@ -45,10 +45,11 @@ class engine {
   virtual void wake_sleeper(timer_node& node) noexcept = 0;
   /// A node whose frame is destroyed while it waits (its coroutine abandoned): it leaves the
   /// engine's queues, under whatever lock they need (a thread pool without a strand runs
-  /// other coroutines of the engine meanwhile). Called only while the node's `waiting` is set:
-  /// the engine clears it when it resumes the coroutine, and when it lets go of the node.
+  /// other coroutines of the engine meanwhile). Called only while the node is queued or armed:
+  /// a node the engine resumed or let go of is neither.
   virtual void forget(ready_node& node) noexcept = 0;
-  virtual void forget(timer_node& node) noexcept = 0;
+  /// forget for a sleeper's node, which may also be in the engine's timers.
+  virtual void forget_sleeper(timer_node& node) noexcept = 0;
   /// The tasks (create_task) running on the engine: it cancels those still pending when its
   /// run ends, waits for them, and lets go of those that cannot end (event_loop::finish_tasks).
   virtual task_list& tasks() noexcept = 0;
