@@ -34,14 +34,18 @@ using system_error = std::system_error;
 #include <gtest/gtest.h>
 
 #include <dualiter/algorithm.hpp>
+#include <dualiter/as_completed.hpp>
 #include <dualiter/async_generator.hpp>
+#include <dualiter/cancellation.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/gather.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
+#include <dualiter/task_group.hpp>
 #include <dualiter/task_handle.hpp>
 #include <dualiter/views.hpp>
+#include <dualiter/wait_for.hpp>
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
@@ -210,17 +214,272 @@ TEST(AsioSpawn, sync_wait_inside_a_spawned_coroutine_hides_the_engine) {
   EXPECT_TRUE(contains(error_of([&] { f.get(); }), "no running event loop"));
 }
 
-TEST(AsioSpawn, create_task_says_it_needs_the_embedded_loop) {
+// --- tasks and cancellation on Asio ---
+
+// Sleeps (practically) forever; says when it was cancelled, and lives as long as its frame.
+task<> sleeps_until_cancelled(lifetime_counter, std::vector<std::string>* log, std::string name) {
+  try {
+    co_await dualiter::sleep_for(std::chrono::hours(1000));
+  } catch (const dualiter::cancelled_error&) {
+    log->push_back(name + " cancelled");
+    throw;
+  }
+}
+
+TEST(AsioTasks, create_task_runs_tasks_whose_handles_give_results_and_exceptions) {
   net::io_context io;
-  auto starts_a_task = []() -> task<> {
-    auto handle = dualiter::create_task(dualiter::yield_now());
-    co_await handle;
+  auto main = []() -> task<int> {
+    auto a = dualiter::create_task(answer_after_a_yield());
+    auto b = dualiter::create_task(fails_after_a_yield());
+    EXPECT_FALSE(a.done());
+    EXPECT_TRUE(contains(error_of([&] { dualiter::sync_wait(b); }), "another engine"));
+    const int first = co_await a;
+    EXPECT_TRUE(contains(
+        co_await [](auto h) -> task<std::string> {
+          try {
+            co_await h;
+          } catch (const std::runtime_error& e) {
+            co_return e.what();
+          }
+          co_return "";
+        }(b),
+        "boom"));
+    co_return first + co_await std::move(a);
   };
-  auto f = dualiter::asio::spawn(io, starts_a_task(), net::use_future);
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
   io.run();
-  const std::string error = error_of([&] { f.get(); });
-  EXPECT_TRUE(contains(error, "create_task runs on dualiter's embedded event loop")) << error;
-  EXPECT_TRUE(contains(error, "not supported yet")) << error;
+  EXPECT_EQ(f.get(), 84);
+}
+
+TEST(AsioTasks, cancel_wakes_a_sleeper_at_once_and_the_handle_says_cancelled) {
+  net::io_context io;
+  int live = 0;
+  std::vector<std::string> log;
+  auto main = [&]() -> task<bool> {
+    auto sleeper =
+        dualiter::create_task(sleeps_until_cancelled(lifetime_counter(&live), &log, "s"));
+    co_await dualiter::yield_now();  // it starts, and sleeps
+    EXPECT_TRUE(sleeper.cancel());
+    try {
+      co_await sleeper;
+    } catch (const dualiter::cancelled_error&) {
+      log.push_back("awaited");
+    }
+    co_return sleeper.cancelled();
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();  // returns: the 1000-hour timer left with the cancelled sleep
+  EXPECT_TRUE(f.get());
+  EXPECT_EQ(log, (std::vector<std::string>{"s cancelled", "awaited"}));
+  EXPECT_EQ(live, 0);
+}
+
+TEST(AsioTasks, the_end_of_the_spawned_awaitable_cancels_its_pending_tasks_and_waits_for_them) {
+  net::io_context io;
+  int live = 0;
+  std::vector<std::string> log;
+  auto main = [&]() -> task<int> {
+    (void)dualiter::create_task(sleeps_until_cancelled(lifetime_counter(&live), &log, "a"));
+    (void)dualiter::create_task(sleeps_until_cancelled(lifetime_counter(&live), &log, "b"));
+    co_await dualiter::yield_now();
+    EXPECT_EQ(live, 2);
+    co_return 7;
+  };
+  int delivered = 0;
+  dualiter::asio::spawn(io, main(), [&](std::exception_ptr e, int v) {
+    EXPECT_FALSE(e);
+    EXPECT_EQ(log.size(), 2u);  // the tasks ended before the spawn completed
+    delivered = v;
+  });
+  io.run();
+  EXPECT_EQ(delivered, 7);
+  EXPECT_EQ(live, 0);
+  EXPECT_EQ(log, (std::vector<std::string>{"a cancelled", "b cancelled"}));
+}
+
+TEST(AsioTasks, a_task_that_cannot_end_is_let_go_of_when_the_spawn_ends) {
+  net::io_context io;
+  int live = 0;
+  dualiter::testing::parking_spot nowhere;
+  auto main = [&]() -> task<> {
+    (void)dualiter::create_task(
+        [](lifetime_counter, dualiter::testing::parking_spot& spot) -> task<> {
+          co_await spot.wait();  // nothing but the test could resume it
+        }(lifetime_counter(&live), nowhere));
+    co_await dualiter::yield_now();
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  f.get();
+  EXPECT_EQ(live, 0);
+}
+
+TEST(AsioTasks, shield_keeps_the_work_going_when_the_awaiting_task_is_cancelled) {
+  net::io_context io;
+  auto main = []() -> task<int> {
+    auto work = dualiter::create_task(answer_after_a_yield());
+    auto waiter = dualiter::create_task([](dualiter::task_handle<int> w) -> task<int> {
+      co_return co_await dualiter::shield(w);
+    }(work));
+    co_await dualiter::yield_now();
+    waiter.cancel();
+    EXPECT_TRUE(contains(
+        co_await [](auto h) -> task<std::string> {
+          try {
+            co_await h;
+          } catch (const dualiter::cancelled_error& e) {
+            co_return e.what();
+          }
+          co_return "";
+        }(waiter),
+        "cancelled"));
+    co_return co_await work;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), 42);
+}
+
+TEST(AsioTasks, a_task_group_cancels_the_others_at_the_first_failure) {
+  net::io_context io;
+  int live = 0;
+  std::vector<std::string> log;
+  auto main = [&]() -> task<std::string> {
+    dualiter::task_group group;
+    group.create_task(sleeps_until_cancelled(lifetime_counter(&live), &log, "a"));
+    group.create_task(fails_after_a_yield());
+    group.create_task(sleeps_until_cancelled(lifetime_counter(&live), &log, "b"));
+    try {
+      co_await group.wait();
+    } catch (const std::runtime_error& e) {
+      co_return e.what();
+    }
+    co_return "";
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), "boom");
+  EXPECT_EQ(live, 0);
+  EXPECT_EQ(log.size(), 2u);
+}
+
+TEST(AsioTasks, wait_for_times_out_a_sleep_and_passes_a_quick_result) {
+  net::io_context io;
+  auto main = []() -> task<int> {
+    const auto start = std::chrono::steady_clock::now();
+    bool threw = false;
+    try {
+      co_await dualiter::wait_for(dualiter::sleep_for(std::chrono::hours(1000)), 5ms);
+    } catch (const dualiter::timeout_error&) {
+      threw = true;
+    }
+    EXPECT_TRUE(threw);
+    EXPECT_GE(std::chrono::steady_clock::now() - start, 5ms);
+    co_return co_await dualiter::wait_for(answer_after_a_yield(), std::chrono::hours(1000));
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();  // returns: neither 1000-hour timer is left behind
+  EXPECT_EQ(f.get(), 42);
+}
+
+TEST(AsioTasks, as_completed_gives_results_in_completion_order) {
+  net::io_context io;
+  auto after = [](std::chrono::milliseconds d, int v) -> task<int> {
+    co_await dualiter::sleep_for(d);
+    co_return v;
+  };
+  auto main = [&]() -> task<std::vector<int>> {
+    std::vector<int> order;
+    auto results = dualiter::as_completed(after(20ms, 3), after(1ms, 1), after(10ms, 2));
+    for (auto it = dualiter::aiter(results); auto r = co_await dualiter::anext(it);) {
+      order.push_back(*r);
+    }
+    co_return order;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), (std::vector<int>{1, 2, 3}));
+}
+
+TEST(AsioTasks, a_handle_awaited_in_another_spawn_says_it_belongs_to_another_loop) {
+  net::io_context io;
+  dualiter::task_handle<> shared;
+  auto owner = [&]() -> task<> {
+    shared = dualiter::create_task(dualiter::sleep_for(20ms));
+    co_await shared;
+  };
+  auto other = [&]() -> task<> {
+    co_await dualiter::yield_now();  // the owner's task exists by now
+    co_await shared;
+  };
+  auto a = dualiter::asio::spawn(io, owner(), net::use_future);
+  auto b = dualiter::asio::spawn(io, other(), net::use_future);
+  io.run();
+  a.get();
+  const std::string error = error_of([&] { b.get(); });
+  EXPECT_TRUE(contains(error, "attached to a different loop")) << error;
+}
+
+TEST(AsioCancel, cancelling_a_task_cancels_the_asio_operation_it_awaits) {
+  net::io_context io;
+  auto main = [&]() -> task<std::string> {
+    // Boost 1.74 cannot cancel the wait: the await throws once the timer expires.
+    const std::chrono::steady_clock::duration delay =
+        dualiter::asio::cancels_operations ? std::chrono::hours(1000) : 20ms;
+    net::steady_timer timer(io, delay);
+    auto waiter = dualiter::create_task([](net::steady_timer& t) -> task<> {
+      co_await t.async_wait(dualiter::asio::use_awaitable);
+    }(timer));
+    co_await dualiter::yield_now();
+    EXPECT_TRUE(waiter.cancel());
+    try {
+      co_await waiter;
+    } catch (const dualiter::cancelled_error& e) {
+      co_return e.what();
+    }
+    co_return "";
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();  // returns: the 1000-hour wait was cancelled
+  EXPECT_TRUE(contains(f.get(), "cancelled"));
+}
+
+TEST(AsioCancel, wait_for_a_read_that_gets_no_data_times_out_and_the_socket_stays_usable) {
+  net::io_context io;
+  auto main = [&]() -> task<std::string> {
+    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    tcp::socket client(io);
+    tcp::socket peer(io);
+    auto accepting = dualiter::create_task([](tcp::acceptor& a, tcp::socket& p) -> task<> {
+      co_await a.async_accept(p, dualiter::asio::use_awaitable);
+    }(acceptor, peer));
+    co_await client.async_connect(acceptor.local_endpoint(), dualiter::asio::use_awaitable);
+    co_await accepting;
+    if constexpr (!dualiter::asio::cancels_operations) {
+      // Boost 1.74: the read is not cancelled, the timeout is given once it completes, and
+      // what it read is dropped: the peer sends one byte late.
+      (void)dualiter::create_task([](tcp::socket& p) -> task<> {
+        co_await dualiter::sleep_for(20ms);
+        co_await net::async_write(p, net::buffer("l", 1), dualiter::asio::use_awaitable);
+      }(peer));
+    }
+    char byte = 0;
+    bool timed_out = false;
+    try {
+      co_await dualiter::wait_for(
+          client.async_read_some(net::buffer(&byte, 1), dualiter::asio::use_awaitable), 5ms);
+    } catch (const dualiter::timeout_error&) {
+      timed_out = true;
+    }
+    EXPECT_TRUE(timed_out);
+    co_await net::async_write(peer, net::buffer("x", 1), dualiter::asio::use_awaitable);
+    const std::size_t n =
+        co_await client.async_read_some(net::buffer(&byte, 1), dualiter::asio::use_awaitable);
+    co_return std::string(&byte, n);
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), "x");
 }
 
 // --- use_awaitable ---
@@ -451,6 +710,40 @@ TEST(AsioLines, abandoning_a_merge_of_two_readers_mid_read_is_safe) {
   EXPECT_TRUE(first == "a1" || first == "b1") << first;
 }
 
+TEST(AsioLines, abandoned_mid_read_it_cancels_its_own_read_and_no_other_operation) {
+  net::io_context io;
+  auto main = [&]() -> task<bool> {
+    tcp::acceptor acceptor(io, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    tcp::socket client(io);
+    tcp::socket peer(io);
+    auto accepting = dualiter::create_task([](tcp::acceptor& a, tcp::socket& p) -> task<> {
+      co_await a.async_accept(p, dualiter::asio::use_awaitable);
+    }(acceptor, peer));
+    co_await client.async_connect(acceptor.local_endpoint(), dualiter::asio::use_awaitable);
+    co_await accepting;
+    // Another operation on the same socket, which nothing completes.
+    auto watcher = dualiter::create_task([](tcp::socket& c) -> task<> {
+      co_await c.async_wait(tcp::socket::wait_error, dualiter::asio::use_awaitable);
+    }(client));
+    co_await dualiter::yield_now();
+    {
+      auto lines = dualiter::asio::lines(client);
+      auto it = dualiter::aiter(lines);
+      auto reader = dualiter::testing::spawn([&] { return dualiter::anext(it); });
+      EXPECT_FALSE(reader.done());  // its read is pending: nothing is sent
+      reader.abandon();
+    }  // the generator goes with its read pending
+    for (int i = 0; i < 5; ++i) co_await dualiter::yield_now();
+    const bool still_waiting = !watcher.done();
+    watcher.cancel();
+    co_return still_waiting;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  // Boost 1.74 has no per-operation cancellation: the stream's operations are all cancelled.
+  EXPECT_EQ(f.get(), dualiter::asio::cancels_operations);
+}
+
 // --- threads and lifetimes ---
 
 TEST(AsioStrand, coroutines_on_a_strand_of_a_four_thread_pool_stay_serialised) {
@@ -486,6 +779,44 @@ TEST(AsioStrand, coroutines_on_a_strand_of_a_four_thread_pool_stay_serialised) {
   for (auto& f : done) f.get();
   pool.join();
   EXPECT_EQ(shared, 4 * (50 * 2 + 20));
+  EXPECT_EQ(off_strand.load(), 0);
+}
+
+TEST(AsioStrand, tasks_wait_for_and_cancellation_on_a_strand_of_a_four_thread_pool) {
+  net::thread_pool pool(4);
+  auto strand = net::make_strand(pool.get_executor());
+  long shared = 0;  // not atomic: the strand is what keeps the coroutines apart (TSan checks)
+  std::atomic<int> off_strand{0};
+  auto worker = [&](int rounds) -> task<int> {
+    for (int i = 0; i < rounds; ++i) {
+      ++shared;
+      co_await dualiter::sleep_for(20us);
+      if (!strand.running_in_this_thread()) ++off_strand;
+    }
+    co_return rounds;
+  };
+  auto main = [&]() -> task<int> {
+    int sum = 0;
+    for (int round = 0; round < 10; ++round) {
+      auto a = dualiter::create_task(worker(3));
+      auto b = dualiter::create_task(dualiter::sleep_for(std::chrono::hours(1000)));
+      try {
+        co_await dualiter::wait_for(b, 50us);
+      } catch (const dualiter::timeout_error&) {
+        ++sum;
+      }
+      sum += co_await a;
+      if (!strand.running_in_this_thread()) ++off_strand;
+    }
+    (void)dualiter::create_task(dualiter::sleep_for(std::chrono::hours(1000)));  // left pending
+    co_return sum;
+  };
+  std::vector<std::future<int>> done;
+  for (int i = 0; i < 3; ++i)
+    done.push_back(dualiter::asio::spawn(strand, main(), net::use_future));
+  for (auto& f : done) EXPECT_EQ(f.get(), 10 * 4);
+  pool.join();
+  EXPECT_EQ(shared, 3 * 10 * 3);
   EXPECT_EQ(off_strand.load(), 0);
 }
 
@@ -547,6 +878,31 @@ TEST(AsioLifetime, destroying_the_io_context_destroys_pending_frames_once) {
   }
   EXPECT_EQ(live, 0);
   EXPECT_EQ(completions, 0);
+}
+
+TEST(AsioLifetime, destroying_the_io_context_destroys_pending_tasks_once) {
+  int live = 0;
+  int completions = 0;
+  std::vector<std::string> log;
+  {
+    net::io_context io;
+    auto main = [&](lifetime_counter) -> task<> {
+      auto a = dualiter::create_task(sleeps_until_cancelled(lifetime_counter(&live), &log, "a"));
+      (void)dualiter::create_task(sleeps_until_cancelled(lifetime_counter(&live), &log, "b"));
+      (void)dualiter::create_task([](lifetime_counter) -> task<> {
+        while (true) co_await dualiter::yield_now();
+      }(lifetime_counter(&live)));
+      co_await a;
+    };
+    dualiter::asio::spawn(io, main(lifetime_counter(&live)),
+                          [&](std::exception_ptr) { ++completions; });
+    for (int i = 0; i < 100; ++i) io.poll_one();  // bounded: the coroutines never finish
+    io.stop();
+    EXPECT_EQ(live, 4);
+  }
+  EXPECT_EQ(live, 0);
+  EXPECT_EQ(completions, 0);
+  EXPECT_TRUE(log.empty());  // frames destroyed, not resumed
 }
 
 TEST(AsioLifetime, a_context_destroyed_before_it_ever_ran_destroys_the_awaitables) {

@@ -55,7 +55,7 @@ class completion_queue {
         cancel_point::capture();
         return true;
       }
-      loop_ = &detail::require_loop("as_completed");
+      engine_ = detail::bound_engine::require("as_completed");
       return cancel_point::take_pending();
     }
     template <class Promise>
@@ -81,10 +81,10 @@ class completion_queue {
         self.wake();
       }
     }
-    void wake() noexcept { loop_access::schedule(*loop_, node_); }
+    void wake() noexcept { engine_.wake(node_); }
 
     completion_queue& queue_;
-    event_loop* loop_ = nullptr;
+    detail::bound_engine engine_;
     ready_node node_;
   };
   struct next_operation {

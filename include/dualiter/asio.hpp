@@ -40,6 +40,15 @@
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/version.hpp>
+// Per-operation cancellation (a cancellation slot bound to the handler) came with Asio 1.19.
+#if ASIO_VERSION >= 101900
+#include <asio/associated_cancellation_slot.hpp>
+#include <asio/cancellation_signal.hpp>
+#define DUALITER_ASIO_CANCELLATION 1
+#else
+#define DUALITER_ASIO_CANCELLATION 0
+#endif
 
 #include <dualiter/detail/asio_includes.hpp>
 
@@ -54,5 +63,6 @@
 #undef DUALITER_ASIO_FLAVOUR
 #undef DUALITER_ASIO_ERROR_CODE
 #undef DUALITER_ASIO_SYSTEM_ERROR
+#undef DUALITER_ASIO_CANCELLATION
 
 #endif  // DUALITER_ASIO_HPP

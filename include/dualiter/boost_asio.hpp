@@ -43,7 +43,16 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/version.hpp>
 #include <boost/system/system_error.hpp>
+// Per-operation cancellation (a cancellation slot bound to the handler) came with Asio 1.19.
+#if BOOST_ASIO_VERSION >= 101900
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#define DUALITER_ASIO_CANCELLATION 1
+#else
+#define DUALITER_ASIO_CANCELLATION 0
+#endif
 
 #include <dualiter/detail/asio_includes.hpp>
 
@@ -58,5 +67,6 @@
 #undef DUALITER_ASIO_FLAVOUR
 #undef DUALITER_ASIO_ERROR_CODE
 #undef DUALITER_ASIO_SYSTEM_ERROR
+#undef DUALITER_ASIO_CANCELLATION
 
 #endif  // DUALITER_BOOST_ASIO_HPP

@@ -47,14 +47,6 @@ class no_running_event_loop : public std::runtime_error {
       : std::runtime_error(std::string("dualiter: no running event loop: ") + what_needs_it +
                            " must be awaited inside dualiter::run(...), event_loop::run(...) or "
                            "dualiter::asio::spawn(...), not under sync_wait or outside any loop") {}
-
-  /// For what needs the embedded loop itself (create_task and the task tools, so far), awaited
-  /// on another engine.
-  struct embedded_loop_only {};
-  no_running_event_loop(const char* what_needs_it, embedded_loop_only)
-      : std::runtime_error(std::string("dualiter: no running event loop: ") + what_needs_it +
-                           " runs on dualiter's embedded event loop (dualiter::run(...)) only; "
-                           "on Asio it is not supported yet") {}
 };
 
 namespace detail {
@@ -280,17 +272,43 @@ inline engine_ref require_engine(const char* what_needs_it) {
   return engine_ref(loop);
 }
 
-/// The embedded loop running on this thread, for what needs it itself (tasks), or
-/// no_running_event_loop naming what needed it.
-inline event_loop& require_loop(const char* what_needs_it) {
-  event_loop* const loop = event_loop::current();
-  if (loop != nullptr) [[likely]]
-    return *loop;
-  if (detail::current_engine != nullptr) {
-    throw no_running_event_loop(what_needs_it, no_running_event_loop::embedded_loop_only{});
+/// The engine a coroutine runs on, kept so that it can be woken later from anywhere: when a
+/// task it waits for ends, when a cancel request reaches it. Unlike engine_ref, it stays valid
+/// after the coroutine that made it has suspended (two pointers, not the loop's hot path).
+class bound_engine {
+ public:
+  bound_engine() noexcept = default;
+
+  /// The engine running the awaiting coroutine, or no_running_event_loop naming what needed it.
+  static bound_engine require(const char* what_needs_it) {
+    bound_engine e;
+    e.loop_ = event_loop::current();
+    if (e.loop_ == nullptr) {
+      e.other_ = detail::current_engine;
+      if (e.other_ == nullptr) throw no_running_event_loop(what_needs_it);
+    }
+    return e;
   }
-  throw no_running_event_loop(what_needs_it);
-}
+
+  event_loop* loop() const noexcept { return loop_; }
+  engine* other() const noexcept { return other_; }
+  /// True when the coroutine running on this thread runs on this engine.
+  bool is_current() const noexcept {
+    return loop_ != nullptr ? loop_ == detail::current_loop : other_ == detail::current_engine;
+  }
+  /// Resumes node.waiting later, on this engine; never fails.
+  void wake(ready_node& node) const noexcept {
+    if (loop_ != nullptr) {
+      loop_access::schedule(*loop_, node);
+    } else {
+      other_->wake(node);
+    }
+  }
+
+ private:
+  event_loop* loop_ = nullptr;
+  engine* other_ = nullptr;
+};
 
 /// What sleep_for, sleep_until and yield_now await. A ready_node goes to the back of the ready
 /// queue (yield_now); a timer_node waits for its deadline, or, made without one, goes to the
@@ -313,6 +331,15 @@ class loop_awaiter : public inline_aware, private cancel_point {
     requires std::same_as<Node, timer_node>
       : cancel_point(&on_cancel), engine_(engine), timed_(true) {
     node_.deadline = deadline;
+  }
+  loop_awaiter(const loop_awaiter&) = delete;
+  loop_awaiter& operator=(const loop_awaiter&) = delete;
+  ~loop_awaiter() {
+    // Destroyed while it waits (its frame abandoned): on another engine, whose queues other
+    // threads may touch meanwhile, the node leaves them under the engine's lock, not by itself.
+    // The test is the one the node's own destructor makes, so the loop pays nothing for it.
+    if (waits()) [[unlikely]]
+      leave_engine();
   }
   bool await_ready() noexcept { return cancel_point::take_pending(); }
   template <class Promise>
@@ -347,13 +374,32 @@ class loop_awaiter : public inline_aware, private cancel_point {
     auto& self = static_cast<loop_awaiter&>(point);
     self.cancelled = true;
     if constexpr (std::same_as<Node, timer_node>) {
-      // Tasks (create_task) run on the embedded loop only, so far: there a sleeper leaves the
-      // timer heap at once. Elsewhere it throws when its timer fires.
-      event_loop* const loop = self.engine_.loop();
-      if (loop != nullptr && self.node_.armed()) {  // else it is in the ready queue already
-        self.node_.disarm();
-        loop_access::schedule(*loop, self.node_);
+      // A sleeper leaves the timers at once, and throws from the ready queue.
+      if (!self.timed_) return;  // in the ready queue already
+      if (event_loop* const loop = self.engine_.loop()) {
+        if (self.node_.armed()) {  // else its timer fired: it is in the ready queue already
+          self.node_.disarm();
+          loop_access::schedule(*loop, self.node_);
+        }
+      } else if (self.other_ != nullptr) {
+        self.other_->wake_sleeper(self.node_);
       }
+    }
+  }
+
+  bool waits() const noexcept {
+    if constexpr (std::same_as<Node, timer_node>) {
+      return node_.queued() || node_.armed();
+    } else {
+      return node_.queued();
+    }
+  }
+  [[gnu::noinline]] void leave_engine() noexcept {
+    if (other_ == nullptr) return;  // the loop's node leaves by itself
+    if constexpr (std::same_as<Node, timer_node>) {
+      other_->forget_sleeper(node_);
+    } else {
+      other_->forget(node_);
     }
   }
 
@@ -362,6 +408,7 @@ class loop_awaiter : public inline_aware, private cancel_point {
     const int detached = link != nullptr ? detail::detach_chain(*link) : 0;
     // Before the node escapes: another engine may resume the coroutine on another thread at
     // once, and nothing of this awaiter may be touched after that (inline_resume.hpp, rule 3).
+    other_ = detail::current_engine;  // engine_ is valid only while this coroutine runs
     cancel_point::enter();
     try {  // Asio may fail to allocate: then the coroutine did not suspend
       if constexpr (std::same_as<Node, timer_node>) {
@@ -379,6 +426,7 @@ class loop_awaiter : public inline_aware, private cancel_point {
   }
 
   engine_ref engine_;
+  engine* other_ = nullptr;  // the other engine, for a cancel request coming from anywhere
   Node node_;
   bool timed_ = false;
 };

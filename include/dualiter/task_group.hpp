@@ -76,7 +76,7 @@ class task_group : private detail::task_observer {
         cancel_point::capture();
         return true;
       }
-      loop_ = &detail::require_loop("task_group::wait");
+      engine_ = detail::bound_engine::require("task_group::wait");
       if (group_.waiter_ != nullptr) {
         throw std::logic_error(
             "dualiter: task_group::wait is awaited already by another coroutine. Fix: await "
@@ -110,10 +110,10 @@ class task_group : private detail::task_observer {
       self.group_.cancelled_ = true;
       self.group_.cancel_all();  // the members end, and then this await throws
     }
-    void wake() noexcept { detail::loop_access::schedule(*loop_, node_); }
+    void wake() noexcept { engine_.wake(node_); }
 
     task_group& group_;
-    event_loop* loop_ = nullptr;
+    detail::bound_engine engine_;
     detail::ready_node node_;
   };
 

@@ -34,6 +34,14 @@ namespace detail {
       "while it was waiting for something nothing completed");
 }
 
+[[noreturn, gnu::cold]] inline void throw_other_engine() {
+  throw std::runtime_error(
+      "dualiter: a task_handle is awaited by a coroutine that runs on another engine than the "
+      "task (another event loop, another dualiter::asio::spawn, or none: sync_wait) (Python: "
+      "Task got Future attached to a different loop). Fix: await it inside the run or spawn "
+      "that created it");
+}
+
 /// What `co_await h` runs. With `Forward`, cancelling the awaiting task cancels the awaited one
 /// (which may catch it and still give a result); without (shield), the awaiting task stops
 /// waiting at once and the awaited one goes on.
@@ -58,6 +66,8 @@ class handle_awaiter : public inline_aware, private cancel_point {
       cancel_point::capture();
       return true;
     }
+    if (!target_->engine().is_current()) [[unlikely]]
+      detail::throw_other_engine();
     return cancel_point::take_pending();
   }
 
@@ -177,7 +187,8 @@ class task_handle {
   detail::task_state<T>* state_ = nullptr;
 };
 
-/// Runs `awaitable` as a task of its own on the running loop, starting at its next turn, and
+/// Runs `awaitable` as a task of its own on the engine the calling coroutine runs on (the
+/// running loop, or the dualiter::asio::spawn it runs in), starting at its next turn, and
 /// returns its handle. Python: asyncio.create_task(coro). Takes the awaitable by value (an
 /// lvalue task must be moved in). Throws no_running_event_loop outside a loop.
 ///
@@ -193,9 +204,9 @@ auto create_task(A&& awaitable) {
                   "dualiter: create_task takes the awaitable over, and this one cannot be "
                   "copied. Fix: create_task(std::move(aw))");
     using result = detail::task_result_t<A>;
-    event_loop& loop = detail::require_loop("create_task");
+    const auto engine = detail::bound_engine::require("create_task");
     auto& state = detail::run_as_task<result, std::remove_cvref_t<A>>(static_cast<A&&>(awaitable))
-                      .start(loop);
+                      .start(engine);
     state.retain();  // the handle's
     return task_handle<result>(&state);
   } else {

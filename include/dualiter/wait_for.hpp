@@ -138,7 +138,7 @@ class wait_for_operation {
       : awaitable_(static_cast<A&&>(awaitable)), timeout_(timeout) {}
 
   wait_for_awaiter<A> operator co_await() && {
-    (void)detail::require_loop("wait_for");
+    (void)detail::require_engine("wait_for");
     return wait_for_awaiter<A>(static_cast<A&&>(awaitable_), sleep_operation::after(timeout_));
   }
 

@@ -18,6 +18,11 @@
 // (the io_context was destroyed with the coroutine pending): then the frames are destroyed
 // with it, each once. A coroutine waiting for something that is neither (resumed later by
 // someone else) keeps its state.
+//
+// Tasks (create_task) belong to the spawn they were created in, which keeps them in its task
+// list as event_loop does: when the awaitable finishes, those still pending are cancelled, and
+// the completion handler is called once they have ended (or cannot: nothing queued, no timer,
+// no operation pending); torn down with them pending, the spawn destroys their frames first.
 
 #if !defined(DUALITER_ASIO_NET) || !defined(DUALITER_ASIO_FLAVOUR)
 #error "include <dualiter/asio.hpp> or <dualiter/boost_asio.hpp>, not this file"
@@ -89,6 +94,17 @@ class pending_operation {
   bool listed_ = false;
 };
 
+#if DUALITER_ASIO_CANCELLATION
+/// The cancellation signal whose slot an operation's handler carries (Asio's per-operation
+/// cancellation). Asio requires it to outlive the operation, which the awaiting frame may not:
+/// the handler holds it (signal_lease), and gives it back to its spawn, which reuses it, so
+/// that a spawn allocates no more of them than it has operations pending at once.
+struct signal_node {
+  net::cancellation_signal signal;
+  signal_node* next = nullptr;
+};
+#endif
+
 /// What every spawn is, whatever its executor, handler and awaitable: an engine, a reference
 /// count, its queues, and the Asio operations its coroutines await.
 class spawn_base : public dualiter::detail::engine {
@@ -115,11 +131,43 @@ class spawn_base : public dualiter::detail::engine {
     op.listed_ = true;
     return op.id_;
   }
-  /// Takes `op` off the list, if it is there (its frame is being destroyed).
-  void delist(pending_operation& op) noexcept {
+  /// Takes `op` off the list, if it is there (its frame is being destroyed, or it could not
+  /// start). With `signal`, the operation, still pending, is cancelled first.
+  void delist(pending_operation& op, [[maybe_unused]] void* signal = nullptr) noexcept {
     std::lock_guard lock(mutex_);
-    if (op.listed_) unlink(op);
+    op.node.unlink();  // completed, and queued to resume: it leaves under the lock
+    if (!op.listed_) return;
+#if DUALITER_ASIO_CANCELLATION
+    if (signal != nullptr) emit(signal);
+#endif
+    unlink(op);
   }
+#if DUALITER_ASIO_CANCELLATION
+  /// Cancels `op` through its handler's signal if it is still pending (it has not completed:
+  /// its handler has not claimed it, so the signal is still the handler's). Under the lock, so
+  /// that the handler cannot claim it and give the signal back meanwhile: Asio's operations
+  /// never complete inside the emission (they queue their completion), so nothing waits here.
+  void cancel(pending_operation& op, void* signal) noexcept {
+    std::lock_guard lock(mutex_);
+    if (op.listed_) emit(signal);
+  }
+  signal_node* lease_signal() {
+    {
+      std::lock_guard lock(mutex_);
+      if (signal_node* const n = free_signals_) {
+        free_signals_ = n->next;
+        return n;
+      }
+    }
+    return new signal_node;
+  }
+  void give_back(signal_node* n) noexcept {
+    n->signal.slot().clear();  // the operation is over: what it left in the slot goes
+    std::lock_guard lock(mutex_);
+    n->next = free_signals_;
+    free_signals_ = n;
+  }
+#endif
   /// True, and `op` off the list, if `op` with this id is still pending: its frame is alive.
   bool claim(pending_operation* op, std::uint64_t id) noexcept {
     std::lock_guard lock(mutex_);
@@ -139,13 +187,32 @@ class spawn_base : public dualiter::detail::engine {
     return tag == &spawn_tag ? this : nullptr;
   }
 
+  void wake(dualiter::detail::ready_node& node) noexcept final;
+
+  void forget(dualiter::detail::ready_node& node) noexcept final {
+    std::lock_guard lock(mutex_);
+    node.unlink();
+  }
+
+  dualiter::detail::task_list& tasks() noexcept final { return tasks_; }
+
  protected:
   spawn_base() noexcept = default;
-  ~spawn_base() = default;
+  ~spawn_base() {
+#if DUALITER_ASIO_CANCELLATION
+    while (signal_node* const n = free_signals_) {
+      free_signals_ = n->next;
+      delete n;
+    }
+#endif
+  }
   virtual void destroy() noexcept = 0;
   /// Runs one turn on the spawn's executor: at once if this thread runs in it (dispatch), else
   /// later; `self` is the turn's reference.
   virtual void dispatch_turn(class spawn_ref self) = 0;
+  /// Runs one turn on the spawn's executor later, after what is queued there already.
+  virtual void post_turn(class spawn_ref self) = 0;
+  class spawn_ref spawn_ref_for_wake() noexcept;
   void mark_finished() noexcept { finished_.store(true, std::memory_order_release); }
 
   /// One turn: resumes the first coroutine of the ready queue, if it is still there (its frame
@@ -164,8 +231,23 @@ class spawn_base : public dualiter::detail::engine {
     next.resume();
   }
 
+  /// Turns that could not be posted (wake), posted again now.
+  void post_owed_turns() noexcept;
+
   spin_lock mutex_;  // the executor may be a thread pool without a strand
   dualiter::detail::ready_queue ready_;
+  dualiter::detail::task_list tasks_;  // create_task's, until each ends; on the executor only
+  std::atomic<unsigned> owed_turns_{0};
+  // Set while the spawn lets go of its coroutines (its frames are destroyed, or its tasks
+  // orphaned): a node woken then is dropped with the queues, never resumed.
+  std::atomic<bool> quiet_{false};
+
+  /// True when nothing is queued or pending that could resume a coroutine of this spawn.
+  bool idle() noexcept {
+    std::lock_guard lock(mutex_);
+    return ready_.empty() && operations_ == nullptr &&
+           owed_turns_.load(std::memory_order_relaxed) == 0;
+  }
 
  private:
   void unlink(pending_operation& op) noexcept {
@@ -178,6 +260,13 @@ class spawn_base : public dualiter::detail::engine {
     op.listed_ = false;
   }
 
+#if DUALITER_ASIO_CANCELLATION
+  static void emit(void* signal) noexcept {
+    // Terminal: the one kind every Asio operation that can be cancelled supports.
+    static_cast<signal_node*>(signal)->signal.emit(net::cancellation_type::terminal);
+  }
+  signal_node* free_signals_ = nullptr;
+#endif
   pending_operation* operations_ = nullptr;
   std::uint64_t last_id_ = 0;
   std::atomic<std::size_t> refs_{0};
@@ -211,6 +300,62 @@ class spawn_ref {
   spawn_base* spawn_ = nullptr;
   bool invoked_ = false;
 };
+
+#if DUALITER_ASIO_CANCELLATION
+/// A signal_node an operation's handler holds, given back to the spawn when the handler goes.
+class signal_lease {
+ public:
+  signal_lease(spawn_base& s, signal_node* n) noexcept : spawn_(&s), node_(n) {}
+  signal_lease(signal_lease&& other) noexcept
+      : spawn_(other.spawn_), node_(std::exchange(other.node_, nullptr)) {}
+  signal_lease& operator=(signal_lease&&) = delete;
+  ~signal_lease() { give_back(); }
+  /// The operation is over: its signal goes back to the spawn now.
+  void give_back() noexcept {
+    if (node_ != nullptr) spawn_->give_back(std::exchange(node_, nullptr));
+  }
+  net::cancellation_slot slot() const noexcept {
+    return node_ != nullptr ? node_->signal.slot() : net::cancellation_slot();
+  }
+  const signal_node* node() const noexcept { return node_; }
+
+ private:
+  spawn_base* spawn_;
+  signal_node* node_;
+};
+#endif
+
+// Called only while the spawn is alive for sure (a coroutine of it runs, or it is being torn
+// down, when wake does nothing): the reference taken cannot be the one that revives it.
+inline spawn_ref spawn_base::spawn_ref_for_wake() noexcept {
+  return spawn_ref(*this);
+}
+
+inline void spawn_base::wake(dualiter::detail::ready_node& node) noexcept {
+  if (quiet_.load(std::memory_order_relaxed)) return;  // the spawn lets go of everything
+  {
+    std::lock_guard lock(mutex_);
+    ready_.push_back(node);
+  }
+  try {
+    post_turn(spawn_ref_for_wake());
+  } catch (...) {
+    // Asio could not allocate the turn: the next turn that runs posts it again. The node
+    // keeps its place in the queue, so the order of resumption is kept.
+    owed_turns_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+inline void spawn_base::post_owed_turns() noexcept {
+  for (unsigned n = owed_turns_.exchange(0, std::memory_order_relaxed); n > 0; --n) {
+    try {
+      post_turn(spawn_ref_for_wake());
+    } catch (...) {
+      owed_turns_.fetch_add(n, std::memory_order_relaxed);
+      return;
+    }
+  }
+}
 
 inline void spawn_base::resume(pending_operation& op, spawn_ref self) {
   {
@@ -266,9 +411,30 @@ class spawn_state final : public spawn_base {
       ref.invoked();
       auto* self = static_cast<spawn_state*>(ref.get());
       self->driver_ = dualiter::detail::drive<Awaitable>(self->awaitable_, *self);
-      dualiter::detail::engine_scope scope(self);
-      self->driver_.start();
+      {
+        dualiter::detail::engine_scope scope(self);
+        self->driver_.start();
+      }
+      self->after_turn();
     });
+  }
+
+  // Torn down with its coroutines pending only when Asio gave up on a handler (the io_context
+  // was destroyed): the tasks go first, as at the end of event_loop::run, before the frames
+  // that may own what they refer to; every node woken meanwhile is dropped, never resumed.
+  ~spawn_state() {
+    quiet_.store(true, std::memory_order_relaxed);
+    tasks_.orphan_all();
+    driver_ = {};
+    let_go_of_queued();
+  }
+
+  // Every node still queued leaves: a frame that outlives the spawn (an orphaned task whose
+  // handle escaped) then finds its node in no queue, and does not call forget.
+  void let_go_of_queued() noexcept {
+    std::lock_guard lock(mutex_);
+    ready_.clear();
+    timers_.clear();
   }
 
   void schedule(dualiter::detail::ready_node& node) override {
@@ -293,8 +459,66 @@ class spawn_state final : public spawn_base {
     }
   }
 
-  /// Called by the driver once the awaitable has finished, on the spawn's executor.
+  void wake_sleeper(dualiter::detail::timer_node& node) noexcept override {
+    {
+      std::lock_guard lock(mutex_);
+      if (!node.armed()) return;  // its timer fired: it is queued to resume already
+      // The Asio timer may still wait for this deadline: when it fires, it finds no sleeper
+      // due, and waits for the next one.
+      node.disarm();
+    }
+    wake(node);
+  }
+
+  void forget_sleeper(dualiter::detail::timer_node& node) noexcept override {
+    std::lock_guard lock(mutex_);
+    node.unlink();
+    node.disarm();
+  }
+
+  /// Called by the driver once the awaitable has finished, on the spawn's executor. Tasks
+  /// still pending are cancelled and waited for first, as asyncio.run does (after_turn).
   std::coroutine_handle<> finish() noexcept {
+    if (!tasks_.empty()) {
+      finishing_.store(true, std::memory_order_relaxed);
+      tasks_.cancel_all_once();
+    } else {
+      complete();
+    }
+    return std::noop_coroutine();
+  }
+
+ private:
+  /// After each turn: what could not wait for a turn of its own.
+  void after_turn() noexcept {
+    if (owed_turns_.load(std::memory_order_relaxed) != 0) [[unlikely]]
+      post_owed_turns();
+    if (finishing_.load(std::memory_order_relaxed)) [[unlikely]]
+      finish_tasks();
+  }
+
+  // Python: asyncio.run cancels the tasks still pending and waits for them; tasks created
+  // meanwhile (in their cleanup) are cancelled in turn. Those waiting for what nothing will
+  // complete are let go of, as event_loop::run does.
+  [[gnu::noinline]] void finish_tasks() noexcept {
+    if (!tasks_.empty()) {
+      tasks_.cancel_all_once();
+      if (!idle() || !timers_empty()) return;  // a later turn comes back here
+      quiet_.store(true, std::memory_order_relaxed);
+      tasks_.orphan_all();
+      let_go_of_queued();
+      quiet_.store(false, std::memory_order_relaxed);
+    }
+    finishing_.store(false, std::memory_order_relaxed);
+    complete();
+  }
+
+  bool timers_empty() noexcept {
+    std::lock_guard lock(mutex_);
+    return timers_.empty();
+  }
+
+  void complete() noexcept {
     spawn_ref keep(*this);  // destroys this state when it goes, if no handler holds it
     keep.invoked();
     {
@@ -305,26 +529,28 @@ class spawn_state final : public spawn_base {
     }
     deliver();
     mark_finished();
-    return std::noop_coroutine();
   }
 
- private:
   void destroy() noexcept override { delete this; }
 
   // Deferred, not posted: a turn continues the handler running now (Asio then queues it on
   // this thread, without taking the context's lock or waking another thread), and still runs
   // after what is already queued.
-  void post_turn(spawn_ref ref) {
+  void post_turn(spawn_ref ref) override {
     net::defer(executor_, [ref = std::move(ref)]() mutable {
       ref.invoked();
-      static_cast<spawn_state*>(ref.get())->run_turn();
+      auto* self = static_cast<spawn_state*>(ref.get());
+      self->run_turn();
+      self->after_turn();
     });
   }
 
   void dispatch_turn(spawn_ref ref) override {
     net::dispatch(executor_, [ref = std::move(ref)]() mutable {
       ref.invoked();
-      static_cast<spawn_state*>(ref.get())->run_turn();
+      auto* self = static_cast<spawn_state*>(ref.get());
+      self->run_turn();
+      self->after_turn();
     });
   }
 
@@ -395,6 +621,7 @@ class spawn_state final : public spawn_base {
   std::optional<timer_type> timer_;
   std::chrono::steady_clock::time_point armed_for_{};
   bool armed_ = false;
+  std::atomic<bool> finishing_{false};  // the awaitable finished; its tasks have not
   // Destroyed first: the frames' nodes leave the queues above, which must still be there.
   dualiter::detail::driver<spawn_state> driver_;
 };
@@ -421,7 +648,9 @@ concept asio_executor = net::execution::is_executor<T>::value || net::is_executo
 /// is `void(std::exception_ptr, T)`, or `void(std::exception_ptr)` when the awaitable gives
 /// nothing, exactly as asio::co_spawn: asio::detached, asio::use_future, a callback and
 /// asio::use_awaitable all work as `token`. Every dualiter coroutine under it resumes on
-/// `executor`, whose thread it then runs on. Python: `loop.create_task(coro)` on uvloop.
+/// `executor`, whose thread it then runs on. Tasks created under it (create_task) are its own:
+/// those still pending when the awaitable finishes are cancelled and waited for before the
+/// completion. Python: `loop.create_task(coro)` on uvloop.
 template <class Executor, class Awaitable, class Token>
   requires detail::asio_executor<Executor>
 auto spawn(const Executor& executor, Awaitable&& awaitable, Token&& token) {
@@ -453,6 +682,12 @@ struct use_awaitable_t {
 };
 inline constexpr use_awaitable_t use_awaitable{};
 
+/// True when cancelling a task cancels the Asio operation it awaits with use_awaitable (Asio
+/// 1.19 and later: standalone Asio 1.22, Boost 1.77). When false (Boost 1.74), the operation
+/// goes on and the await throws cancelled_error once it completes: wait_for on such an
+/// operation times out only when it completes; close or cancel the I/O object to stop it.
+inline constexpr bool cancels_operations = DUALITER_ASIO_CANCELLATION;
+
 namespace detail {
 
 /// Internal twin of use_awaitable that hands errors back instead of throwing them: lines()
@@ -478,42 +713,66 @@ struct values_of<T> {
 /// What co_await of an Asio operation with use_awaitable is: it starts the operation when the
 /// coroutine has suspended, and the operation's handler stores the results here and resumes the
 /// coroutine on its spawn's executor. It lives in the awaiting coroutine's frame.
+///
+/// It is a cancel point of the task it suspends (detail/task_context.hpp). Where Asio has
+/// per-operation cancellation (1.19 and later: standalone Asio 1.22, Boost 1.77), a cancel
+/// request cancels the operation through a cancellation slot bound to the handler; the
+/// operation completes (operation_aborted, or its result if it was done already) and the await
+/// throws cancelled_error. Destroying the awaiting frame cancels the operation the same way.
+/// Without it (Boost 1.74), the operation goes on, and the await throws cancelled_error when it
+/// completes.
 template <bool Throw, class Initiation, class Args, class... Results>
-class operation {
+class operation : private dualiter::detail::cancel_point {
  public:
   template <class I, class... A>
   explicit operation(I&& init, A&&... args)
-      : init_(static_cast<I&&>(init)), args_(static_cast<A&&>(args)...) {}
-  operation(operation&&) = default;
+      : cancel_point(&on_cancel), init_(static_cast<I&&>(init)), args_(static_cast<A&&>(args)...) {}
+  // Only before it is awaited (async_result hands it out by value).
+  operation(operation&& other)
+      : cancel_point(&on_cancel), init_(std::move(other.init_)), args_(std::move(other.args_)) {}
   operation& operator=(operation&&) = delete;
   ~operation() {
-    if (spawn_ != nullptr) spawn_->delist(pending_);
+    if (spawn_ != nullptr) spawn_->delist(pending_, signal_);
   }
 
   bool await_ready() {
     (void)detail::current_spawn("dualiter::asio::use_awaitable");  // the error, before suspending
-    return false;
+    return cancel_point::take_pending();
   }
   void await_suspend(std::coroutine_handle<> h) {
     spawn_base& spawn = detail::current_spawn("dualiter::asio::use_awaitable");
+#if DUALITER_ASIO_CANCELLATION
+    signal_lease lease(spawn, spawn.lease_signal());
+    signal_ = lease_node(lease);
+#endif
     pending_.node.waiting = h;
     spawn_ = &spawn;
     const std::uint64_t id = spawn.enlist(pending_);
+    // Before the initiation: a cancel request may come as soon as the operation has started
+    // (from the coroutines of this spawn only, which do not run while this one does).
+    cancel_point::enter();
     try {
       // The operation may complete, and the coroutine resume, on another thread before this
       // returns: nothing here is touched after the initiation.
       std::apply(
           [&](auto&... args) {
+#if DUALITER_ASIO_CANCELLATION
+            static_cast<Initiation&&>(init_)(handler{this, id, spawn_ref(spawn), std::move(lease)},
+                                             std::move(args)...);
+#else
             static_cast<Initiation&&>(init_)(handler{this, id, spawn_ref(spawn)},
                                              std::move(args)...);
+#endif
           },
           args_);
     } catch (...) {
+      cancel_point::leave();
       spawn.delist(pending_);
       throw;
     }
   }
   auto await_resume() {
+    cancel_point::resume();  // a cancelled operation's result is not given: the request wins
     std::tuple<Results...>& all = *results_;
     if constexpr (Throw && error_first) {
       auto& head = std::get<0>(all);
@@ -533,15 +792,37 @@ class operation {
   static constexpr bool error_first = std::is_same_v<first_result, DUALITER_ASIO_ERROR_CODE> ||
                                       std::is_same_v<first_result, std::exception_ptr>;
 
+  static void on_cancel(cancel_point& point) noexcept {
+    auto& self = static_cast<operation&>(point);
+    self.cancelled = true;
+#if DUALITER_ASIO_CANCELLATION
+    self.spawn_->cancel(self.pending_, self.signal_);
+#endif
+  }
+
+#if DUALITER_ASIO_CANCELLATION
+  static void* lease_node(const signal_lease& lease) noexcept {
+    return const_cast<void*>(static_cast<const void*>(lease.node()));
+  }
+#endif
+
   struct handler {
     operation* self;
     std::uint64_t id;
-    spawn_ref ref;
+    spawn_ref ref;  // outlives the lease: the spawn takes the signal back
+#if DUALITER_ASIO_CANCELLATION
+    signal_lease lease;
+    using cancellation_slot_type = net::cancellation_slot;
+    cancellation_slot_type get_cancellation_slot() const noexcept { return lease.slot(); }
+#endif
     void operator()(Results... results) {
       ref.invoked();
       spawn_base* const s = ref.get();
       if (!s->claim(&self->pending_, id)) return;  // the awaiting frame is gone
       self->results_.emplace(std::move(results)...);
+#if DUALITER_ASIO_CANCELLATION
+      lease.give_back();  // while `ref` keeps the spawn alive
+#endif
       s->resume(self->pending_, std::move(ref));
     }
   };
@@ -556,6 +837,7 @@ class operation {
   Initiation init_;
   Args args_;
   spawn_base* spawn_ = nullptr;  // set once suspended: listed there until claimed
+  void* signal_ = nullptr;       // the handler's signal_node, while the operation is listed
   pending_operation pending_;
   std::optional<std::tuple<Results...>> results_;
 };
@@ -606,7 +888,9 @@ inline namespace DUALITER_ASIO_FLAVOUR {
 /// with line_too_long; a read error ends it with the error's system_error. Each byte received
 /// is in exactly one line; the stream is never read further than the limit allows. The stream
 /// must outlive the iteration; awaited in a coroutine started by spawn. Destroyed while a read
-/// is pending, it cancels the stream's operations (`cancel()`, or `lowest_layer().cancel()`).
+/// is pending, it cancels that read (with Boost before 1.77, which has no per-operation
+/// cancellation: all the stream's operations, `cancel()` or `lowest_layer().cancel()`). A
+/// cancelled task reading it gets cancelled_error from its anext (see use_awaitable).
 template <class AsyncReadStream>
 dualiter::async_generator<std::string> lines(AsyncReadStream& stream,
                                              std::size_t max_line_length = 64 * 1024) {
@@ -615,12 +899,14 @@ dualiter::async_generator<std::string> lines(AsyncReadStream& stream,
   constexpr std::size_t chunk = 4096;
   std::string buffer;
   // Destroyed mid-read (a views::merge abandoned), the generator cancels the read: the stream
-  // must not go on filling a buffer that is gone. Declared after it, so destroyed before it.
+  // must not go on filling a buffer that is gone. With per-operation cancellation, the read's
+  // own awaiter does it, and the stream's other operations go on; without (Boost 1.74), all
+  // of the stream's operations are cancelled. Declared after the buffer, so destroyed before.
   struct cancel_when_abandoned {
     AsyncReadStream& stream;
     bool pending = false;
     ~cancel_when_abandoned() {
-      if (!pending) return;
+      if (DUALITER_ASIO_CANCELLATION || !pending) return;
       if constexpr (requires { stream.cancel(); }) {
         try {
           stream.cancel();

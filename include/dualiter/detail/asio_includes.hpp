@@ -28,6 +28,8 @@
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/ready_queue.hpp>
 #include <dualiter/detail/result_slot.hpp>
+#include <dualiter/detail/task_context.hpp>
+#include <dualiter/detail/task_list.hpp>
 #include <dualiter/detail/timer_heap.hpp>
 
 #endif  // DUALITER_DETAIL_ASIO_INCLUDES_HPP

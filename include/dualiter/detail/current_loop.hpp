@@ -9,6 +9,8 @@
 
 #include <utility>
 
+#include <dualiter/detail/task_context.hpp>
+
 namespace dualiter {
 class event_loop;
 }
@@ -17,6 +19,7 @@ namespace dualiter::detail {
 
 class ready_node;
 class timer_node;
+class task_list;
 
 /// What an engine other than the embedded event_loop provides, so that sleep_for, yield_now,
 /// gather and the rest work on it. The nodes live in the suspended coroutines' frames; an
@@ -33,6 +36,23 @@ class engine {
   /// Resumes node.waiting no earlier than node.deadline (sleep_for, sleep_until), never before
   /// this call has returned. May throw; then it kept nothing.
   virtual void arm(timer_node& node) = 0;
+  /// Resumes node.waiting later, as schedule, but never fails: what wakes a coroutine from
+  /// code that cannot (a task ending wakes its waiters, a cancel request wakes a waiter). May
+  /// be called from any coroutine of the engine, or from code running on its executor.
+  virtual void wake(ready_node& node) noexcept = 0;
+  /// A cancelled sleeper: if `node` still waits in the engine's timers, it leaves them at once
+  /// and is woken as by wake; else (its timer fired already) nothing.
+  virtual void wake_sleeper(timer_node& node) noexcept = 0;
+  /// A node whose frame is destroyed while it waits (its coroutine abandoned): it leaves the
+  /// engine's queues, under whatever lock they need (a thread pool without a strand runs
+  /// other coroutines of the engine meanwhile). Called only while the node is queued or armed:
+  /// a node the engine resumed or let go of is neither.
+  virtual void forget(ready_node& node) noexcept = 0;
+  /// forget for a sleeper's node, which may also be in the engine's timers.
+  virtual void forget_sleeper(timer_node& node) noexcept = 0;
+  /// The tasks (create_task) running on the engine: it cancels those still pending when its
+  /// run ends, waits for them, and lets go of those that cannot end (event_loop::finish_tasks).
+  virtual task_list& tasks() noexcept = 0;
   /// An engine-specific interface identified by the address of a tag, or nullptr: how
   /// dualiter::asio::use_awaitable finds the Asio spawn it runs in, without RTTI.
   virtual void* find_interface(const void* tag) noexcept = 0;
@@ -49,22 +69,28 @@ inline thread_local engine* current_engine = nullptr;
 
 /// While alive, `e` is this thread's engine, and no loop runs (an engine may be run from inside
 /// a coroutine on the loop: its coroutines must not take the loop for theirs); the previous
-/// ones are restored afterwards.
+/// ones are restored afterwards. No task is current at first: a thread of a pool runs the
+/// coroutines of many engines, and the task whose coroutine ran last there is not the one of
+/// the coroutine resumed now (its awaiter makes its own task current again, rule 3 of
+/// task_context.hpp).
 class engine_scope {
  public:
   explicit engine_scope(engine* e) noexcept
       : saved_loop_(std::exchange(current_loop, nullptr)),
-        saved_engine_(std::exchange(current_engine, e)) {}
+        saved_engine_(std::exchange(current_engine, e)),
+        saved_task_(std::exchange(current_task, nullptr)) {}
   engine_scope(const engine_scope&) = delete;
   engine_scope& operator=(const engine_scope&) = delete;
   ~engine_scope() {
     current_loop = saved_loop_;
     current_engine = saved_engine_;
+    current_task = saved_task_;
   }
 
  private:
   event_loop* saved_loop_;
   engine* saved_engine_;
+  task_context* saved_task_;
 };
 
 /// While alive, this thread has neither a running loop nor an engine; both are restored

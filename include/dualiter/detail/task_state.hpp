@@ -91,7 +91,8 @@ class task_state_base : public task_record, public resume_link {
   bool done() const noexcept { return done_; }
   bool cancelled() const noexcept { return cancelled_; }
   bool orphaned() const noexcept { return orphaned_; }
-  event_loop& loop() const noexcept { return *loop_; }
+  /// The engine that runs it: the embedded loop, or another (Asio).
+  const bound_engine& engine() const noexcept { return engine_; }
   virtual std::exception_ptr exception() const noexcept = 0;
 
   /// Python: Task.cancel().
@@ -108,9 +109,10 @@ class task_state_base : public task_record, public resume_link {
     if (w.next_waiter_ != nullptr) w.next_waiter_->prev_ = &w;
     waiters_.next_waiter_ = &w;
   }
+  /// Wakes `w` on this task's engine: a waiter awaits it on the same engine (handle_awaiter).
   void wake(task_waiter& w) noexcept {
     w.stop_waiting();
-    loop_access::schedule(*loop_, w);
+    engine_.wake(w);
   }
 
   void retain() noexcept { ++refs_; }
@@ -136,12 +138,18 @@ class task_state_base : public task_record, public resume_link {
   task_state_base() noexcept = default;
   ~task_state_base() = default;
 
-  void start(event_loop& loop, std::coroutine_handle<> frame) noexcept {
-    loop_ = &loop;
+  /// Another engine may fail to schedule the first turn: then it throws, and kept nothing.
+  void start(const bound_engine& engine, std::coroutine_handle<> frame) {
+    engine_ = engine;
     frame_ = frame;
     begin_.waiting = frame;
-    loop_access::tasks(loop).push_back(*this);
-    loop_access::schedule(loop, begin_);
+    if (event_loop* const loop = engine.loop()) {
+      loop_access::tasks(*loop).push_back(*this);
+      loop_access::schedule(*loop, begin_);
+    } else {
+      engine.other()->schedule(begin_);
+      engine.other()->tasks().push_back(*this);
+    }
   }
 
   /// The runner reached its final suspension: wake the waiters, tell the observer, and drop
@@ -163,7 +171,7 @@ class task_state_base : public task_record, public resume_link {
   }
 
  private:
-  event_loop* loop_ = nullptr;
+  bound_engine engine_;
   std::coroutine_handle<> frame_;
   ready_node begin_;
   task_waiter waiters_;  // a sentinel: only next_waiter_ is used
@@ -242,11 +250,17 @@ class task_runner {
  public:
   using promise_type = task_runner_promise<R>;
 
-  /// Schedules the first resumption on `loop` and hands the state out with one reference,
-  /// the engine's.
-  task_state<R>& start(event_loop& loop) && noexcept {
+  /// Schedules the first resumption on `engine` and hands the state out with one reference,
+  /// the engine's. When the engine cannot schedule it, the frame is destroyed and the error
+  /// rethrown.
+  task_state<R>& start(const bound_engine& engine) && {
     promise_type& p = frame_.promise();
-    p.start(loop, frame_);
+    try {
+      p.start(engine, frame_);
+    } catch (...) {
+      frame_.destroy();
+      throw;
+    }
     return p;
   }
 
