@@ -27,6 +27,11 @@ using dualiter::testing::error_of;
 using dualiter::testing::spawn;
 
 namespace {
+// The guard is kept until the task ends (discarding it is [[nodiscard]]).
+task<> acquire_and_hold(lock& l) {
+  auto held = co_await l.acquire();
+}
+
 task<> settle() {
   for (int i = 0; i < 4; ++i) co_await yield_now();
 }
@@ -148,8 +153,8 @@ TEST(lock, a_waiter_whose_frame_is_destroyed_passes_the_lock_on) {
   dualiter::run([]() -> task<> {
     lock l;
     auto held = co_await l.acquire();
-    auto waiting = spawn([&] { return l.acquire(); });
-    auto handed = spawn([&] { return l.acquire(); });
+    auto waiting = spawn([&] { return acquire_and_hold(l); });
+    auto handed = spawn([&] { return acquire_and_hold(l); });
     bool next_got_it = false;
     auto next = spawn([&]() -> task<> {
       auto g = co_await l.acquire();

@@ -28,6 +28,11 @@ using dualiter::testing::error_of;
 using dualiter::testing::spawn;
 
 namespace {
+// The guard is kept until the task ends (discarding it is [[nodiscard]]).
+task<> acquire_and_hold(semaphore& s) {
+  auto held = co_await s.acquire();
+}
+
 task<> settle() {
   for (int i = 0; i < 4; ++i) co_await yield_now();
 }
@@ -127,8 +132,8 @@ TEST(semaphore, a_cancelled_waiter_leaves_and_a_unit_handed_to_it_goes_to_the_ne
 TEST(semaphore, a_waiter_whose_frame_is_destroyed_passes_its_unit_on) {
   dualiter::run([]() -> task<> {
     semaphore s(0);
-    auto waiting = spawn([&] { return s.acquire(); });
-    auto handed = spawn([&] { return s.acquire(); });
+    auto waiting = spawn([&] { return acquire_and_hold(s); });
+    auto handed = spawn([&] { return acquire_and_hold(s); });
     waiting.abandon();
     s.release();
     handed.abandon();

@@ -44,6 +44,15 @@ class queue_shut_down : public std::runtime_error {
             "dualiter: queue_shut_down: the queue was shut down (Python: asyncio.QueueShutDown)") {}
 };
 
+namespace detail {
+// Stands for an invalid T after the assertion: takes anything, so that no second error follows.
+struct invalid_queue_item {
+  invalid_queue_item() = default;
+  template <class U>
+  invalid_queue_item(U&&) noexcept {}  // NOLINT: implicit on purpose
+};
+}  // namespace detail
+
 /// A first-in first-out queue for coroutines of one thread. Python: asyncio.Queue.
 ///
 /// `queue<T> q(maxsize)` holds at most maxsize items (0 or less: no limit, as in Python);
@@ -74,6 +83,12 @@ class queue {
                 "dualiter::queue<T>: get() moves the item out, and T cannot be moved. Fix: "
                 "queue<std::unique_ptr<T>>");
 
+  // T itself when it is valid; else a stand-in, so that the assertions above stay the only error.
+  using item_type =
+      std::conditional_t<std::is_object_v<T> && std::is_same_v<T, std::remove_cv_t<T>> &&
+                             std::is_move_constructible_v<T>,
+                         T, detail::invalid_queue_item>;
+
  public:
   using value_type = T;
 
@@ -96,12 +111,12 @@ class queue {
 
   /// Puts `item` now. Throws queue_shut_down once shut down, queue_full when full (the item is
   /// then not moved from). Python: put_nowait(item).
-  void put_nowait(const T& item) { put_now(item); }
-  void put_nowait(T&& item) { put_now(std::move(item)); }
+  void put_nowait(const item_type& item) { put_now(item); }
+  void put_nowait(item_type&& item) { put_now(std::move(item)); }
 
   /// Takes the first item now. Throws queue_empty when empty (queue_shut_down once shut down
   /// and empty). Python: get_nowait().
-  T get_nowait() {
+  item_type get_nowait() {
     if (empty()) {
       if (shut_down_) throw queue_shut_down();
       throw queue_empty();
@@ -157,7 +172,7 @@ class queue {
     void await_suspend(std::coroutine_handle<Promise> h) noexcept {
       waiter::suspend(queue_->getters_, h);
     }
-    T await_resume() {
+    item_type await_resume() {
       if (!resume_with_item()) throw queue_shut_down();
       return queue_->take();
     }
@@ -193,7 +208,7 @@ class queue {
   /// What `co_await q.put(x)` suspends in, when it waits.
   class put_awaiter : public detail::waiter {
    public:
-    put_awaiter(queue& q, T& item) noexcept : waiter(&on_cancel), queue_(&q), item_(item) {}
+    put_awaiter(queue& q, item_type& item) noexcept : waiter(&on_cancel), queue_(&q), item_(item) {}
     ~put_awaiter() {
       if (waiter::give_up_reservation()) give_up_slot();
     }
@@ -243,7 +258,7 @@ class queue {
       queue_->promise_slot();
     }
     queue* queue_;
-    T& item_;
+    item_type& item_;
     bool promised_slot_ = false;
     bool done_ = false;
   };
@@ -294,13 +309,13 @@ class queue {
     template <class U>
     put_operation(queue& q, U&& item) : queue_(&q), item_(static_cast<U&&>(item)) {}
     queue* queue_;
-    T item_;
+    item_type item_;
   };
 
   /// Puts `item`, waiting while the queue is full; throws queue_shut_down once it is shut down.
   /// Python: `await q.put(item)`.
-  put_operation put(const T& item) { return put_operation(*this, item); }
-  put_operation put(T&& item) { return put_operation(*this, std::move(item)); }
+  put_operation put(const item_type& item) { return put_operation(*this, item); }
+  put_operation put(item_type&& item) { return put_operation(*this, std::move(item)); }
 
   /// Waits until every item put has been marked done (task_done). Python: `await q.join()`.
   auto join() noexcept {
@@ -312,8 +327,8 @@ class queue {
   }
 
   /// The async iterator of a queue: each anext waits for the next item, and is empty once the
-  /// queue is shut down and drained. The element is the item itself (T&&, valid until the next
-  /// anext). Items taken are not marked done: call task_done() if join() is used.
+  /// queue is shut down and drained. The element is the item itself (T&&, valid until the
+  /// next anext). Items taken are not marked done: call task_done() if join() is used.
   class async_iterator {
    public:
     explicit async_iterator(queue& q) noexcept : queue_(&q) {}
@@ -322,10 +337,10 @@ class queue {
      public:
       explicit anext_awaiter(async_iterator& it) noexcept
           : get_awaiter(*it.queue_), iterator_(&it) {}
-      anext_result<T&&> await_resume() {
+      anext_result<item_type&&> await_resume() {
         if (!get_awaiter::resume_with_item()) return {};
         iterator_->current_.reset();
-        return anext_result<T&&>(&iterator_->current_.emplace(get_awaiter::queue_->take()));
+        return anext_result<item_type&&>(&iterator_->current_.emplace(get_awaiter::queue_->take()));
       }
 
      private:
@@ -344,7 +359,7 @@ class queue {
 
    private:
     queue* queue_;
-    std::optional<T> current_;
+    std::optional<item_type> current_;
   };
 
   /// Python: `__aiter__` (a queue has none; this is dualiter's addition). Valid while the
@@ -367,8 +382,8 @@ class queue {
     promise_item();
   }
   // The first item out; a slot free for the first putter if one waits.
-  T take() {
-    T item(std::move(items_.front()));
+  item_type take() {
+    item_type item(std::move(items_.front()));
     items_.pop_front();
     promise_slot();
     return item;
@@ -393,7 +408,7 @@ class queue {
   detail::wait_list woken_putters_;
   detail::wait_list joiners_;
   detail::wait_list woken_joiners_;
-  detail::ring_buffer<T> items_;
+  detail::ring_buffer<item_type> items_;
   std::ptrdiff_t maxsize_;
   std::size_t limit_;               // 0: none
   std::size_t promised_ = 0;        // items at the front promised to woken getters
