@@ -134,10 +134,12 @@ TEST(lock, a_cancelled_waiter_leaves_and_a_lock_handed_to_it_goes_to_the_next) {
     auto held = co_await l.acquire();
     auto cancelled_waiting = create_task(l.acquire());
     auto handed = create_task(l.acquire());
-    auto next = create_task([&]() -> task<bool> {
+    // The coroutine takes what it uses as parameters: a temporary lambda's captures would
+    // dangle once it has suspended.
+    auto next = create_task([](lock& l) -> task<bool> {
       auto g = co_await l.acquire();
       co_return g.owns_lock();
-    }());
+    }(l));
     co_await settle();
     EXPECT_TRUE(cancelled_waiting.cancel());  // still waiting: leaves the list
     EXPECT_THROW((void)co_await cancelled_waiting, cancelled_error);

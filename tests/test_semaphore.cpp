@@ -114,10 +114,12 @@ TEST(semaphore, a_cancelled_waiter_leaves_and_a_unit_handed_to_it_goes_to_the_ne
     semaphore s(0);
     auto waiting = create_task(s.acquire());
     auto handed = create_task(s.acquire());
-    auto next = create_task([&]() -> task<bool> {
+    // The coroutine takes what it uses as parameters: a temporary lambda's captures would
+    // dangle once it has suspended.
+    auto next = create_task([](semaphore& s) -> task<bool> {
       auto g = co_await s.acquire();
       co_return g.owns_unit();
-    }());
+    }(s));
     co_await settle();
     EXPECT_TRUE(waiting.cancel());
     EXPECT_THROW((void)co_await waiting, cancelled_error);
