@@ -240,9 +240,15 @@ TEST(AsioPrimitives, a_bounded_queue_carries_items_in_order_between_two_spawns) 
     }
     q.shutdown();
   };
+  int resumed_elsewhere = 0;
   auto consumer = [&]() -> task<std::vector<int>> {
     std::vector<int> got;
-    co_await dualiter::for_each(q, [&](int x) { got.push_back(x); });
+    // Woken by the producer, which runs on another spawn: resumed on its own all the same.
+    auto* const own_spawn = dualiter::detail::current_engine;
+    co_await dualiter::for_each(q, [&](int x) {
+      if (dualiter::detail::current_engine != own_spawn) ++resumed_elsewhere;
+      got.push_back(x);
+    });
     co_return got;
   };
   auto received = dualiter::asio::spawn(io, consumer(), net::use_future);
@@ -253,6 +259,7 @@ TEST(AsioPrimitives, a_bounded_queue_carries_items_in_order_between_two_spawns) 
   ASSERT_EQ(got.size(), 10000u);
   for (int i = 0; i < 10000; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], i);
   EXPECT_GT(producer_waited, 0);
+  EXPECT_EQ(resumed_elsewhere, 0);
 }
 
 TEST(AsioPrimitives, an_event_set_in_one_spawn_wakes_waiters_in_others_and_a_lock_excludes) {
