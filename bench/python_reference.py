@@ -69,6 +69,23 @@ async def cancel_sleeping_tasks(n):
     return n * (n - 1) // 2  # what best_ns_per_item checks
 
 
+async def queue_round_trip(n):
+    q = asyncio.Queue(1)
+
+    async def producer():
+        for i in range(n):
+            await q.put(i)
+
+    async def consumer():
+        total = 0
+        for _ in range(n):
+            total += await q.get()
+        return total
+
+    _, total = await asyncio.gather(producer(), consumer())
+    return total
+
+
 def best_ns_per_item(run, n, repeat):
     best = float("inf")
     for _ in range(repeat):
@@ -97,6 +114,8 @@ def main():
             lambda k: asyncio.run(create_task_await(k)), max(n // 10, 1), repeat),
         "cancel_sleeping_task": best_ns_per_item(
             lambda k: asyncio.run(cancel_sleeping_tasks(k)), max(n // 10, 1), repeat),
+        "queue_round_trip": best_ns_per_item(
+            lambda k: asyncio.run(queue_round_trip(k)), max(n // 10, 1), repeat),
     }
     print(json.dumps(result))
 

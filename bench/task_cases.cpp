@@ -1,8 +1,9 @@
 // Tasks: co_await of a task under sync_wait; on the event loop, create_task + co_await of its
-// handle, and cancelling a sleeping task; per task. A translation unit of its own, so that GCC's
-// per-unit inlining budget (inline-unit-growth) spent here does not slow the element cases of the
-// other units.
+// handle, and cancelling a sleeping task, per task; and a queue's put/get round trip, per item. A
+// translation unit of its own, so that GCC's per-unit inlining budget (inline-unit-growth) spent
+// here does not slow the element cases of the other units.
 #include <chrono>
+#include <tuple>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -75,6 +76,28 @@ void BM_cancel_sleeping_task(benchmark::State& state) {
     }(n, meter));
   });
 }
+
+// Per item: a producer's put into a queue of one slot and a consumer's get, each waiting for the
+// other in turn, so that every item is one hand-over to a waiting getter (woken through the
+// loop's ready queue) and one to a waiting putter. Python: asyncio.Queue(1) between two
+// coroutines under gather.
+void BM_queue_round_trip(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  measure(state, n, [n](allocation_meter& meter) {
+    dualiter::queue<int> q(1);
+    auto producer = [](dualiter::queue<int>& q, int n) -> dualiter::task<> {
+      for (int i = 0; i < n; ++i) co_await q.put(i);
+    };
+    auto consumer = [](dualiter::queue<int>& q, int n,
+                       allocation_meter& meter) -> dualiter::task<long> {
+      long total = co_await q.get();
+      meter.first_element();
+      for (int i = 1; i < n; ++i) total += co_await q.get();
+      co_return total;
+    };
+    return std::get<1>(dualiter::run(dualiter::gather(producer(q, n), consumer(q, n, meter))));
+  });
+}
 }  // namespace
 
 void register_task_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases) {
@@ -83,4 +106,5 @@ void register_task_cases(int n, std::vector<benchmark::internal::Benchmark*>& ca
       benchmark::RegisterBenchmark("BM_create_task_await", BM_create_task_await)->Arg(n));
   cases.push_back(
       benchmark::RegisterBenchmark("BM_cancel_sleeping_task", BM_cancel_sleeping_task)->Arg(n));
+  cases.push_back(benchmark::RegisterBenchmark("BM_queue_round_trip", BM_queue_round_trip)->Arg(n));
 }

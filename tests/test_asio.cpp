@@ -19,6 +19,7 @@ using error_code = std::error_code;
 using system_error = std::system_error;
 #endif
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
@@ -38,8 +39,11 @@ using system_error = std::system_error;
 #include <dualiter/async_generator.hpp>
 #include <dualiter/cancellation.hpp>
 #include <dualiter/concepts.hpp>
+#include <dualiter/event.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/gather.hpp>
+#include <dualiter/lock.hpp>
+#include <dualiter/queue.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 #include <dualiter/task_group.hpp>
@@ -480,6 +484,70 @@ TEST(AsioCancel, wait_for_a_read_that_gets_no_data_times_out_and_the_socket_stay
   auto f = dualiter::asio::spawn(io, main(), net::use_future);
   io.run();
   EXPECT_EQ(f.get(), "x");
+}
+
+// --- queue, event, lock between spawns: each waiter is woken on its own spawn's executor ---
+
+TEST(AsioPrimitives, a_bounded_queue_carries_items_in_order_between_two_spawns) {
+  net::io_context io;
+  dualiter::queue<int> q(4);
+  int producer_waited = 0;
+  auto producer = [&]() -> task<> {
+    for (int i = 0; i < 10000; ++i) {
+      if (q.full()) ++producer_waited;
+      co_await q.put(i);
+    }
+    q.shutdown();
+  };
+  int resumed_elsewhere = 0;
+  auto consumer = [&]() -> task<std::vector<int>> {
+    std::vector<int> got;
+    // Woken by the producer, which runs on another spawn: resumed on its own all the same.
+    auto* const own_spawn = dualiter::detail::current_engine;
+    co_await dualiter::for_each(q, [&](int x) {
+      if (dualiter::detail::current_engine != own_spawn) ++resumed_elsewhere;
+      got.push_back(x);
+    });
+    co_return got;
+  };
+  auto received = dualiter::asio::spawn(io, consumer(), net::use_future);
+  auto sent = dualiter::asio::spawn(io, producer(), net::use_future);
+  io.run();
+  sent.get();
+  const std::vector<int> got = received.get();
+  ASSERT_EQ(got.size(), 10000u);
+  for (int i = 0; i < 10000; ++i) EXPECT_EQ(got[static_cast<std::size_t>(i)], i);
+  EXPECT_GT(producer_waited, 0);
+  EXPECT_EQ(resumed_elsewhere, 0);
+}
+
+TEST(AsioPrimitives, an_event_set_in_one_spawn_wakes_waiters_in_others_and_a_lock_excludes) {
+  net::io_context io;
+  dualiter::event ready;
+  dualiter::lock l;
+  int inside = 0;
+  int most_inside = 0;
+  int woke = 0;
+  auto waiter = [&]() -> task<> {
+    co_await ready.wait();
+    ++woke;
+    auto held = co_await l.acquire();
+    ++inside;
+    most_inside = std::max(most_inside, inside);
+    co_await dualiter::yield_now();
+    --inside;
+  };
+  auto setter = [&]() -> task<> {
+    co_await dualiter::yield_now();
+    ready.set();
+  };
+  std::vector<std::future<void>> done;
+  for (int i = 0; i < 3; ++i) done.push_back(dualiter::asio::spawn(io, waiter(), net::use_future));
+  done.push_back(dualiter::asio::spawn(io, setter(), net::use_future));
+  io.run();
+  for (auto& f : done) f.get();
+  EXPECT_EQ(woke, 3);
+  EXPECT_EQ(most_inside, 1);
 }
 
 // --- use_awaitable ---

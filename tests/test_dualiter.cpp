@@ -60,6 +60,14 @@ template <class... T>
 void aiter(T&&...) = delete;  // the members below take precedence over ADL
 template <class... T>
 void anext(T&&...) = delete;
+template <class... T>
+void throw_primitive_destroyed(T&&...) = delete;
+template <class... T>
+void wake(T&&...) = delete;
+template <class... T>
+void push(T&&...) = delete;
+template <class... T>
+void take(T&&...) = delete;
 
 struct value {
   int v = 0;
@@ -196,4 +204,14 @@ TEST(dualiter, a_foreign_coroutine_in_that_namespace_awaits_dualiter_tasks) {
     out = co_await add(hijack::ready{4}, hijack::deferred{5});
   }(got);
   EXPECT_EQ(got, value{9});
+}
+
+TEST(dualiter, a_queue_of_user_types_in_that_namespace_works) {
+  dualiter::queue<value> q(1);
+  auto producer = [](dualiter::queue<value>& q) -> task<> {
+    for (int i = 1; i <= 3; ++i) co_await q.put(value{i});
+    q.shutdown();
+  };
+  auto [_, got] = dualiter::run(dualiter::gather(producer(q), dualiter::to_vector(q)));
+  EXPECT_EQ(got, (std::vector<value>{{1}, {2}, {3}}));
 }

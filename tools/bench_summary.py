@@ -35,6 +35,8 @@ ROWS = [
     ("BM_task_await", "BM_task_await", None, (6.0, None)),
     ("BM_create_task_await", "BM_create_task_await", "create_task_await", None),
     ("BM_cancel_sleeping_task", "BM_cancel_sleeping_task", "cancel_sleeping_task", None),
+    # queue: a put/get round trip through asyncio.Queue(1)'s twin, per item
+    ("BM_queue_round_trip", "BM_queue_round_trip", "queue_round_trip", None),
     # the same on Asio (when the bench was built with it), and Asio's own awaitable post
     ("BM_async_generator_asio", "BM_async_generator_asio", "async_generator", 2.0),
     ("BM_yield_now_round_trip_asio", "BM_yield_now_round_trip_asio", "sleep0_round_trip", None),

@@ -12,9 +12,13 @@
 #include <dualiter/cancellation.hpp>
 #include <dualiter/concepts.hpp>
 #include <dualiter/diagnostics.hpp>
+#include <dualiter/event.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/gather.hpp>
 #include <dualiter/generator.hpp>
+#include <dualiter/lock.hpp>
+#include <dualiter/queue.hpp>
+#include <dualiter/semaphore.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 #include <dualiter/task_group.hpp>
