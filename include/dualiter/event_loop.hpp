@@ -201,8 +201,8 @@ inline bool event_loop::run_once() {
   const bool ran_remote = remote_posted() || remote_ready_ != nullptr;
   if (ran_remote) [[unlikely]]
     run_remote();
-  if (ready_.empty()) {
-    if (timers_.empty()) return ran_remote || wait_for_remote();
+  if (ready_.empty() && !ran_remote) {  // posted work may have finished run's awaitable
+    if (timers_.empty()) return wait_for_remote();
     // Only a deadline still ahead: libc++'s sleep_until computes `deadline - now`, which
     // overflows for a deadline long past (sleep_until(time_point::min()) slept forever).
     const auto deadline = timers_.top().deadline;
