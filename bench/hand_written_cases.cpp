@@ -9,7 +9,9 @@
 // async_generator in it became calls (+30 instructions an element under callgrind).
 #include <coroutine>
 #include <cstdint>
+#include <mutex>
 #include <ranges>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -192,6 +194,41 @@ void BM_merge_two_sources(benchmark::State& state) {
   });
 }
 
+// Another thread posts N calls to the loop with call_soon_threadsafe; each adds its element to
+// the sum on the loop's thread, and the last one resumes the awaiting task. Items per second:
+// the remote queue's throughput, a lock and a heap node per call on the posting side.
+void BM_call_soon_threadsafe(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  struct last_call {  // a foreign awaiter: the last call resumes the task, on the loop's thread
+    std::coroutine_handle<> parked;
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) noexcept { parked = h; }
+    void await_resume() const noexcept {}
+  };
+  measure(state, n, [n](allocation_meter& meter) {
+    dualiter::event_loop loop;
+    long total = 0;
+    int calls = 0;
+    last_call done;
+    std::thread poster;
+    loop.run([](dualiter::event_loop& l, long& sum, int& count, last_call& last, std::thread& t,
+                int items, allocation_meter& m) -> dualiter::task<> {
+      m.first_element();
+      t = std::thread([&l, &sum, &count, &last, items] {
+        for (int i = 0; i < items; ++i) {
+          l.call_soon_threadsafe([&sum, &count, &last, i, items] {
+            sum += i;
+            if (++count == items) last.parked.resume();
+          });
+        }
+      });
+      co_await last;
+    }(loop, total, calls, done, poster, n, meter));
+    poster.join();
+    return total;
+  });
+}
+
 }  // namespace
 
 void register_hand_written_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases) {
@@ -208,6 +245,10 @@ void register_hand_written_cases(int n, std::vector<benchmark::internal::Benchma
         std::pair{"BM_compiler_floor_async", &BM_compiler_floor_async}}) {
     cases.push_back(benchmark::RegisterBenchmark(name, fn)->Arg(n));
   }
+  // Two threads at work: wall-clock time, not the loop thread's CPU time.
+  cases.push_back(benchmark::RegisterBenchmark("BM_call_soon_threadsafe", BM_call_soon_threadsafe)
+                      ->Arg(n)
+                      ->UseRealTime());
   auto* gathered = benchmark::RegisterBenchmark("BM_gather_generators", BM_gather_generators);
   for (int k : {1, 16}) gathered->Args({n, k});
   cases.push_back(gathered);

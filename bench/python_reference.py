@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import platform
+import threading
 import time
 
 
@@ -84,6 +85,26 @@ async def queue_round_trip(n):
 
     _, total = await asyncio.gather(producer(), consumer())
     return total
+async def call_soon_threadsafe_calls(n):
+    loop = asyncio.get_running_loop()
+    done = loop.create_future()
+    state = {"sum": 0, "count": 0}
+
+    def add(i):
+        state["sum"] += i
+        state["count"] += 1
+        if state["count"] == n:
+            done.set_result(None)
+
+    def post():
+        for i in range(n):
+            loop.call_soon_threadsafe(add, i)
+
+    poster = threading.Thread(target=post)
+    poster.start()
+    await done
+    poster.join()
+    return state["sum"]
 
 
 def best_ns_per_item(run, n, repeat):
@@ -116,6 +137,8 @@ def main():
             lambda k: asyncio.run(cancel_sleeping_tasks(k)), max(n // 10, 1), repeat),
         "queue_round_trip": best_ns_per_item(
             lambda k: asyncio.run(queue_round_trip(k)), max(n // 10, 1), repeat),
+        "call_soon_threadsafe": best_ns_per_item(
+            lambda k: asyncio.run(call_soon_threadsafe_calls(k)), max(n // 10, 1), repeat),
     }
     print(json.dumps(result))
 

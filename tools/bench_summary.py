@@ -47,6 +47,8 @@ ROWS = [
     ("BM_pipeline_generator_std_views", "BM_pipeline_generator_std_views", None, None),
     ("BM_pipeline_generator_dualiter_views", "BM_pipeline_generator_dualiter_views", None, None),
     ("BM_merge_two_sources", "BM_merge_two_sources", None, None),
+    # threads: calls posted from another thread, per call (queue throughput, not latency)
+    ("BM_call_soon_threadsafe", "BM_call_soon_threadsafe", "call_soon_threadsafe", None),
 ]
 
 # The views' goal: each of the pipeline's three stages adds at most this many ns per element

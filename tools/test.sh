@@ -53,9 +53,9 @@ for config in "${configs[@]}"; do
     gcc-tsan)
       compiler=g++
       options+=(-Db_sanitize=thread -Db_lundef=false)
-      # Only sync_wait's tests and the Asio ones (a strand on a thread pool) resume coroutines
+      # Only sync_wait's, threads' and the Asio tests (a strand on a thread pool) resume coroutines
       # from other threads; the rest is one thread.
-      suites=(sync_wait asio boost_asio) ;;
+      suites=(sync_wait threads asio boost_asio) ;;
     gcc-release|clang-release)
       compiler=$([ "$config" = gcc-release ] && echo g++ || echo clang++)
       options+=(--buildtype=release)

@@ -18,6 +18,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <ratio>
 #include <stdexcept>
 #include <string>
@@ -30,6 +31,7 @@
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/inline_resume.hpp>
 #include <dualiter/detail/ready_queue.hpp>
+#include <dualiter/detail/remote_queue.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/detail/task_context.hpp>
 #include <dualiter/detail/task_list.hpp>
@@ -57,12 +59,15 @@ struct loop_access;
 /// Python: asyncio's event loop. `loop.run(aw)` runs an Awaitable to completion on this thread
 /// and returns its result or rethrows its exception; a loop can run many times in a row.
 ///
-/// Coroutines on the loop must be resumed by the loop (or by each other), not from other
-/// threads. When the awaitable given to run has finished, the tasks still pending
-/// (create_task) are cancelled and run to their end before run returns, as asyncio.run does;
-/// a task that cannot end (it waits for something nothing will complete) is let go of. Other
-/// work still queued when run returns is dropped without being resumed or destroyed: the loop
-/// owns no coroutine but its tasks, their owners destroy them.
+/// Coroutines on the loop run on the loop's thread only. Other threads hand work to it with
+/// call_soon_threadsafe (and run_coroutine_threadsafe, to_thread: dualiter/threads.hpp); a
+/// foreign awaiter that resumes a coroutine of the loop from another thread is handed a
+/// stand-in whose resumption is posted to the loop (see inline_resume.hpp), so the coroutine
+/// still continues on the loop's thread. When the awaitable given to run has finished, the
+/// tasks still pending (create_task) are cancelled and run to their end before run returns, as
+/// asyncio.run does; a task that cannot end (it waits for something nothing will complete) is
+/// let go of. Other work still queued when run returns is dropped without being resumed or
+/// destroyed: the loop owns no coroutine but its tasks, their owners destroy them.
 class event_loop {
  public:
   using clock = std::chrono::steady_clock;
@@ -70,7 +75,7 @@ class event_loop {
   event_loop() noexcept = default;
   event_loop(const event_loop&) = delete;
   event_loop& operator=(const event_loop&) = delete;
-  ~event_loop() = default;
+  ~event_loop() { drop_remote_ready(); }  // remote_ then refuses later posts and drops the rest
 
   /// Runs `awaitable` to completion on this thread. Throws std::runtime_error if a loop is
   /// already running on this thread (Python: asyncio.run() cannot be called from a running
@@ -80,6 +85,20 @@ class event_loop {
 
   /// The loop running on this thread, or nullptr. Python: asyncio.get_running_loop().
   static event_loop* current() noexcept { return detail::current_loop; }
+
+  /// From any thread: calls `f()` on the loop's thread, in the loop's next turn, waking the loop
+  /// if it sleeps (for a timer, or for work from other threads). Python:
+  /// loop.call_soon_threadsafe(f). Calls run in the order they were made, each exactly once.
+  ///
+  /// Posted while the loop is not running, `f` waits for the next run (asyncio does the same);
+  /// still queued when the loop is destroyed, it is destroyed without being called. The loop
+  /// must be alive during this call (as for any member function). An exception thrown by `f`
+  /// propagates out of the loop's run, which ends with it (asyncio logs it and goes on; here
+  /// nothing is lost silently); the calls queued after it stay queued. `f` is moved into a
+  /// heap-allocated node: std::bad_alloc, or an exception from that move, leaves nothing
+  /// queued.
+  template <class F>
+  void call_soon_threadsafe(F&& f);
 
  private:
   // The loop's own awaitables and adapters reach the queues through detail::loop_access.
@@ -109,7 +128,9 @@ class event_loop {
   class running_scope {
    public:
     explicit running_scope(event_loop& loop) noexcept
-        : loop_(loop), saved_(std::exchange(detail::current_loop, &loop)) {
+        : loop_(loop),
+          saved_(std::exchange(detail::current_loop, &loop)),
+          saved_remote_(std::exchange(detail::current_remote, &loop.remote_)) {
       loop.running_ = true;
     }
     running_scope(const running_scope&) = delete;
@@ -118,33 +139,66 @@ class event_loop {
       if (!loop_.tasks_.empty()) loop_.tasks_.orphan_all();  // before the queues are cleared
       loop_.ready_.clear();
       loop_.timers_.clear();
+      if (detail::remote_core* core = loop_.remote_.peek()) {
+        // Resumptions still on their way belong to this run: they will find it ended.
+        ++core->run_id;
+        core->outstanding = 0;
+      }
       loop_.running_ = false;
       detail::current_loop = saved_;
+      detail::current_remote = saved_remote_;
     }
 
    private:
     event_loop& loop_;
     event_loop* saved_;
+    detail::remote_slot* saved_remote_;
   };
 
   bool run_once();
   [[gnu::noinline]] inline void finish_tasks();
+  // Cold: only reached once another thread posted something.
+  [[gnu::noinline]] inline void run_remote();
+  [[gnu::noinline]] inline bool wait_for_remote();
+  [[gnu::noinline]] inline void sleep_until(clock::time_point deadline);
+  inline void take_remote() noexcept;
+  void drop_remote_ready() noexcept {
+    while (remote_ready_ != nullptr) {
+      detail::remote_work* const work = remote_ready_;
+      remote_ready_ = work->next_remote;
+      work->drop();
+    }
+  }
+  bool remote_posted() const noexcept {
+    const detail::remote_core* const core = remote_.peek();
+    return core != nullptr && core->pending();
+  }
 
   detail::ready_queue ready_;
   detail::timer_heap timers_;
   detail::task_list tasks_;  // create_task's, until each ends
+  detail::remote_slot remote_;
+  // Taken from the remote queue, not yet run: what is left after a call threw.
+  detail::remote_work* remote_ready_ = nullptr;
   // Set while run is on the stack, even when sync_wait hides this loop from current(): running
   // the same loop again from inside would take over the outer run's queues.
   bool running_ = false;
+  // Set while the tasks left at the end of run are cancelled: a task waiting for a foreign
+  // awaiter (which no cancellation reaches) is let go of instead of waited for.
+  bool finishing_ = false;
 };
 
 inline bool event_loop::run_once() {
-  if (ready_.empty()) {
-    if (timers_.empty()) return false;
+  // One relaxed load per turn while no thread ever posted: the ready queue stays lock-free.
+  const bool ran_remote = remote_posted() || remote_ready_ != nullptr;
+  if (ran_remote) [[unlikely]]
+    run_remote();
+  if (ready_.empty() && !ran_remote) {  // posted work may have finished run's awaitable
+    if (timers_.empty()) return wait_for_remote();
     // Only a deadline still ahead: libc++'s sleep_until computes `deadline - now`, which
     // overflows for a deadline long past (sleep_until(time_point::min()) slept forever).
     const auto deadline = timers_.top().deadline;
-    if (deadline > clock::now()) std::this_thread::sleep_until(deadline);
+    if (deadline > clock::now()) sleep_until(deadline);
   }
   if (!timers_.empty()) {  // reading the clock costs more than a whole yield_now round trip
     const auto now = clock::now();
@@ -162,6 +216,66 @@ inline bool event_loop::run_once() {
   return true;
 }
 
+void event_loop::take_remote() noexcept {
+  detail::remote_core* const core = remote_.peek();
+  if (core == nullptr) return;
+  detail::remote_work* const taken = core->take();
+  if (taken == nullptr) return;
+  detail::remote_work** end = &remote_ready_;
+  while (*end != nullptr) end = &(*end)->next_remote;  // only after a call threw
+  *end = taken;
+}
+
+void event_loop::run_remote() {
+  take_remote();
+  // Only what was posted before this turn runs in it; each node disposes of itself.
+  while (remote_ready_ != nullptr) {
+    detail::remote_work* const work = remote_ready_;
+    remote_ready_ = work->next_remote;
+    work->run();  // may throw (call_soon_threadsafe): the rest waits for the next turn
+  }
+}
+
+bool event_loop::wait_for_remote() {
+  detail::remote_core* const core = remote_.peek();
+  if (core == nullptr) return false;
+  if (core->outstanding == 0 || finishing_) {
+    // Nothing promised to come; work posted meanwhile may still resume the awaitable.
+    take_remote();
+    return remote_ready_ != nullptr;
+  }
+  core->wait(false, {});
+  return true;
+}
+
+void event_loop::sleep_until(clock::time_point deadline) {
+  if (detail::remote_core* core = remote_.peek()) {
+    core->wait(true, deadline);  // a post wakes it early
+  } else {
+    std::this_thread::sleep_until(deadline);
+  }
+}
+
+template <class F>
+void event_loop::call_soon_threadsafe(F&& f) {
+  using function = std::decay_t<F>;
+  static_assert(std::is_invocable_v<function&>,
+                "dualiter: call_soon_threadsafe(f) calls f() with no arguments. Fix: pass a "
+                "callable taking none, a lambda capturing what it needs");
+  struct call final : detail::remote_work {
+    explicit call(F&& g) : fn(static_cast<F&&>(g)) {}
+    void run() override {
+      const std::unique_ptr<call> self(this);  // gone after the call, whether or not it throws
+      fn();
+    }
+    void drop() noexcept override { delete this; }
+    function fn;
+  };
+  auto work = std::make_unique<call>(static_cast<F&&>(f));
+  detail::remote_core& core = remote_.get();
+  if (core.post(*work)) (void)work.release();  // refused only by a loop being destroyed
+}
+
 template <class Start, class Done>
 void event_loop::run_until(Start start, Done done) {
   if (running_ || detail::current_loop != nullptr || detail::current_engine != nullptr) {
@@ -175,8 +289,8 @@ void event_loop::run_until(Start start, Done done) {
     if (!run_once()) {
       throw std::runtime_error(
           "dualiter: event_loop::run: the awaitable is suspended but nothing is scheduled that "
-          "could resume it (it waits for something that is never completed, or for a "
-          "resumption from another thread, which this single-threaded loop does not support)");
+          "could resume it (it waits for something that is never completed: no timer, no "
+          "ready coroutine, no work from another thread is pending)");
     }
   }
   if (!tasks_.empty()) finish_tasks();
@@ -186,6 +300,11 @@ void event_loop::run_until(Start start, Done done) {
 void event_loop::finish_tasks() {
   // Python: asyncio.run cancels the tasks still pending and waits for them; tasks created
   // meanwhile (in their cleanup) are cancelled in turn.
+  finishing_ = true;
+  struct reset {
+    bool& flag;
+    ~reset() { flag = false; }
+  } finally{finishing_};
   while (!tasks_.empty()) {
     tasks_.cancel_all_once();
     if (!run_once()) break;  // the rest cannot end: running_scope lets go of them

@@ -107,7 +107,7 @@ using gather_branch_for = gather_branch<owned_result_t<await_result_t<A>>>;
 /// std::vector<A>). Not movable: the branches' frames refer into it, so it lives in the
 /// awaiting coroutine's frame, made there by the operation's operator co_await.
 template <class... A>
-class gather_awaiter {
+class gather_awaiter : public resumes_on_loop_thread {
   using branches_t = std::tuple<gather_branch_for<A>...>;
 
  public:
@@ -155,7 +155,7 @@ class gather_awaiter {
 };
 
 template <class A>
-class gather_all_awaiter {
+class gather_all_awaiter : public resumes_on_loop_thread {
   using branch = gather_branch_for<A>;
 
  public:

@@ -29,7 +29,7 @@ namespace detail {
 /// Not movable: the branches' frames refer into it; it lives in the awaiting coroutine's frame.
 /// Not inline_aware: await_transform wraps it in detaching_awaiter, as gather's awaiter.
 template <class A>
-class wait_for_awaiter : private cancel_point {
+class wait_for_awaiter : public resumes_on_loop_thread, private cancel_point {
   using value = owned_result_t<await_result_t<A>>;
 
   struct work_branch {

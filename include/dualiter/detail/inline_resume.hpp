@@ -82,6 +82,9 @@
 #include <utility>
 
 #include <dualiter/concepts.hpp>
+#include <dualiter/detail/current_loop.hpp>
+#include <dualiter/detail/remote_queue.hpp>
+#include <dualiter/detail/stand_in.hpp>
 #include <dualiter/diagnostics.hpp>
 
 namespace dualiter::detail {
@@ -269,16 +272,33 @@ DUALITER_HOT std::coroutine_handle<> hand_back(resume_link& self) noexcept {
   return self.continuation;
 }
 
+/// The tag of dualiter's awaiters that are not inline_aware but resume the awaiting coroutine
+/// on the loop's own thread (gather, wait_for): detaching_awaiter hands them the real handle,
+/// not a stand-in.
+struct resumes_on_loop_thread {};
+
 /// Wraps an awaiter that knows nothing of inline resumption, so that the chain is detached
-/// before the awaiter may let the coroutine's handle escape, and reattached if it did not.
+/// before the awaiter may let the coroutine's handle escape, and reattached if it did not. On
+/// the embedded loop, a foreign awaiter gets a stand-in for the handle (stand_in.hpp), so that
+/// a resumption from another thread continues the coroutine on the loop's thread.
 template <class Awaiter>
 struct detaching_awaiter {
-  Awaiter inner;  // a reference when co_await was given an lvalue awaiter
+  Awaiter inner;                         // a reference when co_await was given an lvalue awaiter
+  stand_in_promise* stand_in = nullptr;  // while the stand-in may resume the coroutine
+
+  ~detaching_awaiter() {
+    if (stand_in != nullptr) [[unlikely]]
+      stand_in->awaiter_done(false);  // destroyed while suspended: it must resume nothing
+  }
 
   bool await_ready() { return inner.await_ready(); }
 
   template <class Promise>
   auto await_suspend(std::coroutine_handle<Promise> h) {
+    if constexpr (!std::is_base_of_v<resumes_on_loop_thread, std::remove_cvref_t<Awaiter>>) {
+      if (detail::current_loop != nullptr && detail::current_remote != nullptr) [[unlikely]]
+        return suspend_with_stand_in(h);
+    }
     resume_link& self = h.promise();
     inline_frame* const resumer_frame = self.resumer_frame;
     const int detached = detail::detach_chain(self);
@@ -309,7 +329,51 @@ struct detaching_awaiter {
     detail::reattach(self, detached);
   }
 
-  decltype(auto) await_resume() { return inner.await_resume(); }
+  // Out of line: a foreign await on the embedded loop, the only path that pays for a stand-in.
+  // The same steps as above, with the stand-in's handle in place of h; `this` is not touched
+  // once the stand-in may have been resumed (it may resume h at once, on this thread).
+  template <class Promise>
+  [[gnu::noinline]] auto suspend_with_stand_in(std::coroutine_handle<Promise> h) {
+    using result = decltype(inner.await_suspend(h));
+    stand_in_promise& proxy = detail::make_stand_in(detail::current_remote->get()).handle.promise();
+    proxy.set_real(h);
+    const std::coroutine_handle<> proxy_handle = stand_in_handle::from_promise(proxy);
+    resume_link& self = h.promise();
+    inline_frame* const resumer_frame = self.resumer_frame;
+    const int detached = detail::detach_chain(self);
+    if (detached > 0) open_window = {&self, resumer_frame, detached};
+    stand_in = &proxy;
+    try {
+      if constexpr (std::is_void_v<result>) {
+        inner.await_suspend(proxy_handle);
+      } else if constexpr (std::is_same_v<result, bool>) {
+        const bool suspended = inner.await_suspend(proxy_handle);
+        if (!suspended) not_suspended(self, detached);
+        return suspended;
+      } else {
+        std::coroutine_handle<> next = inner.await_suspend(proxy_handle);
+        if (next == proxy_handle) {
+          not_suspended(self, detached);
+          return std::coroutine_handle<>(h);
+        }
+        return next;
+      }
+    } catch (...) {
+      not_suspended(self, detached);
+      throw;
+    }
+  }
+
+  void not_suspended(resume_link& self, int detached) noexcept {
+    std::exchange(stand_in, nullptr)->never_used();
+    undo(self, detached);
+  }
+
+  decltype(auto) await_resume() {
+    if (stand_in != nullptr) [[unlikely]]
+      std::exchange(stand_in, nullptr)->awaiter_done(true);
+    return inner.await_resume();
+  }
 };
 
 template <class Awaiter>

@@ -1,0 +1,208 @@
+// How other threads hand work to an event loop: the loop's remote queue, guarded by a mutex,
+// which the loop drains at the start of each turn (call_soon_threadsafe, to_thread's results,
+// foreign awaiters resuming from another thread). The loop's own ready queue stays
+// single-threaded and lock-free: a turn pays one relaxed load to learn whether anything was
+// posted, and takes the lock only then.
+//
+// The queue's state (remote_core) is reference-counted and outlives the loop for as long as
+// some thread may still post to it: work posted once the loop is gone is refused (post returns
+// false) and the poster drops it, never touching the loop.
+#ifndef DUALITER_DETAIL_REMOTE_QUEUE_HPP
+#define DUALITER_DETAIL_REMOTE_QUEUE_HPP
+
+#include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+
+#include <dualiter/detail/current_loop.hpp>
+
+namespace dualiter::detail {
+
+/// Work posted to a loop from any thread; whoever posts it allocates it, and the loop either
+/// runs it (on its own thread) or drops it (the loop is destroyed first). Exactly one of run and
+/// drop is called, once; each disposes of the node.
+class remote_work {
+ public:
+  remote_work(const remote_work&) = delete;
+  remote_work& operator=(const remote_work&) = delete;
+
+  virtual void run() = 0;
+  virtual void drop() noexcept = 0;
+
+  remote_work* next_remote = nullptr;
+
+ protected:
+  remote_work() noexcept = default;
+  ~remote_work() = default;
+};
+
+/// The shared part of a loop's remote queue.
+class remote_core {
+ public:
+  remote_core() noexcept = default;
+  remote_core(const remote_core&) = delete;
+  remote_core& operator=(const remote_core&) = delete;
+
+  void retain() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void release() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  /// From any thread: queues `work` for the loop and wakes it if it sleeps. False, and `work`
+  /// not taken, once the loop is destroyed.
+  bool post(remote_work& work) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return false;
+    work.next_remote = nullptr;
+    *tail_ = &work;
+    tail_ = &work.next_remote;
+    pending_.store(true, std::memory_order_relaxed);
+    // Under the lock: the loop may be destroyed, and this core with it, once it is unlocked.
+    if (sleeping_) wake_.notify_one();
+    return true;
+  }
+
+  /// The loop's hot path: relaxed, a hint; take() under the lock is what synchronises.
+  bool pending() const noexcept { return pending_.load(std::memory_order_relaxed); }
+
+  /// Loop thread: everything posted so far, in posting order.
+  remote_work* take() noexcept {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    remote_work* const first = head_;
+    head_ = nullptr;
+    tail_ = &head_;
+    pending_.store(false, std::memory_order_relaxed);
+    return first;
+  }
+
+  /// Loop thread: sleeps until something is posted, or until `deadline` if it has one.
+  void wait(bool timed, std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    sleeping_ = true;
+    if (timed) {
+      // Only a deadline still ahead (a long past one overflows `deadline - now` in libc++).
+      while (head_ == nullptr && std::chrono::steady_clock::now() < deadline) {
+        wake_.wait_until(lock, deadline);
+      }
+    } else {
+      while (head_ == nullptr) wake_.wait(lock);
+    }
+    sleeping_ = false;
+  }
+
+  /// The loop is being destroyed: later posts are refused, and what is queued is dropped.
+  void close() noexcept {
+    remote_work* first;
+    {
+      const std::lock_guard<std::mutex> lock(mutex_);
+      closed_ = true;
+      first = head_;
+      head_ = nullptr;
+      tail_ = &head_;
+    }
+    while (first != nullptr) {
+      remote_work* const next = first->next_remote;
+      first->drop();
+      first = next;
+    }
+  }
+
+  // Loop thread only. How many suspended coroutines of the current run wait for a resumption
+  // from another thread (to_thread, foreign awaiters' stand-ins): while there are any, the loop
+  // waits for posts instead of declaring that nothing can resume its awaitable. `run_id` tells
+  // runs apart: a resumption that arrives after its run ended is dropped, as the ready queue's
+  // nodes are.
+  std::uint64_t outstanding = 0;
+  std::uint64_t run_id = 0;
+
+ private:
+  std::atomic<unsigned> refs_{1};
+  std::atomic<bool> pending_{false};
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  remote_work* head_ = nullptr;
+  remote_work** tail_ = &head_;
+  bool sleeping_ = false;
+  bool closed_ = false;
+};
+
+/// A loop's handle on its remote_core, made on first use (from whichever thread posts first or
+/// the loop itself), so that a loop that never meets another thread allocates nothing for it.
+class remote_slot {
+ public:
+  remote_slot() noexcept = default;
+  remote_slot(const remote_slot&) = delete;
+  remote_slot& operator=(const remote_slot&) = delete;
+  ~remote_slot() {
+    if (remote_core* core = core_.load(std::memory_order_acquire)) {
+      core->close();
+      core->release();
+    }
+  }
+
+  /// Any thread.
+  remote_core& get() {
+    remote_core* core = core_.load(std::memory_order_acquire);
+    if (core != nullptr) [[likely]]
+      return *core;
+    auto* const made = new remote_core();
+    if (core_.compare_exchange_strong(core, made, std::memory_order_acq_rel)) return *made;
+    made->release();  // another thread won
+    return *core;
+  }
+  /// The core, if made; on the loop's hot path.
+  remote_core* peek() const noexcept { return core_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<remote_core*> core_{nullptr};
+};
+
+/// The remote queue of the loop running on this thread, or null: set with current_loop, so
+/// that a stand-in resumed on the loop's own thread (inside its run) resumes its coroutine at
+/// once instead of posting it.
+inline thread_local remote_slot* current_remote = nullptr;
+
+/// True when the calling thread is inside a run of the loop that owns `core`.
+inline bool on_loop_of(const remote_core* core) noexcept {
+  return detail::current_loop != nullptr && detail::current_remote != nullptr &&
+         detail::current_remote->peek() == core;
+}
+
+/// A resumption of a coroutine of the loop that another thread will deliver: counted while
+/// outstanding, so that the loop waits for it, and recognised as stale once its run ended.
+class remote_resumption {
+ public:
+  /// Loop thread, inside a run.
+  explicit remote_resumption(remote_core& core) noexcept : core_(&core), run_id_(core.run_id) {
+    core.retain();
+    ++core.outstanding;
+  }
+  remote_resumption(const remote_resumption&) = delete;
+  remote_resumption& operator=(const remote_resumption&) = delete;
+  ~remote_resumption() { core_->release(); }
+
+  remote_core& core() const noexcept { return *core_; }
+  /// Loop thread: the coroutine no longer waits (resumed, cancelled, or destroyed). True when
+  /// it belongs to the current run and may be resumed.
+  bool settle() noexcept {
+    if (settled_) return false;
+    settled_ = true;
+    if (core_->run_id != run_id_) return false;
+    --core_->outstanding;
+    return true;
+  }
+  bool settled() const noexcept { return settled_; }
+
+ private:
+  remote_core* core_;
+  std::uint64_t run_id_;
+  bool settled_ = false;
+};
+
+}  // namespace dualiter::detail
+
+#endif  // DUALITER_DETAIL_REMOTE_QUEUE_HPP
