@@ -17,6 +17,8 @@
 #include <future>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <tuple>
 #include <type_traits>
@@ -35,6 +37,18 @@
 
 namespace dualiter {
 namespace detail {
+
+/// to_thread hands its result back through the embedded loop's remote queue; Asio has no such
+/// hook yet, so there it says so instead of resuming the coroutine on a pool thread.
+inline event_loop& require_embedded_loop(const char* what_needs_it) {
+  if (detail::current_loop != nullptr) return *detail::current_loop;
+  if (detail::current_engine != nullptr) {
+    throw std::runtime_error(std::string("dualiter: ") + what_needs_it +
+                             " runs on dualiter's embedded event loop (dualiter::run(...)) "
+                             "only; on Asio, post the work to an Asio thread pool instead");
+  }
+  throw no_running_event_loop(what_needs_it);
+}
 
 /// A job for the pool; run on a pool thread, or dropped when the pool shuts down first.
 class pool_job {
@@ -189,7 +203,7 @@ class to_thread_awaiter : public inline_aware, private cancel_point {
 
   template <class Promise>
   void await_suspend(std::coroutine_handle<Promise> h) {
-    event_loop& loop = detail::require_loop("to_thread");
+    event_loop& loop = detail::require_embedded_loop("to_thread");
     remote_core& core = detail::current_remote->get();
     (void)loop;
     auto made = std::make_unique<call>(core, std::move(function_), std::move(args_));
@@ -252,7 +266,7 @@ class to_thread_operation {
       : function_(std::move(f)), args_(std::move(args)...) {}
 
   to_thread_awaiter<result, F, Args...> operator co_await() && {
-    (void)detail::require_loop("to_thread");
+    (void)detail::require_embedded_loop("to_thread");
     return std::apply(
         [&](Args&... args) {
           return to_thread_awaiter<result, F, Args...>(std::move(function_), std::move(args)...);
