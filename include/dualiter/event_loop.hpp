@@ -175,6 +175,7 @@ class event_loop {
   }
 
   detail::ready_queue ready_;
+  detail::ready_node turn_end_;  // run_once's marker: see there
   detail::timer_heap timers_;
   detail::task_list tasks_;  // create_task's, until each ends
   detail::remote_slot remote_;
@@ -205,10 +206,15 @@ inline bool event_loop::run_once() {
     while (!timers_.empty() && timers_.top().deadline <= now) ready_.push_back(timers_.pop());
   }
 
-  // Only what is ready now runs in this turn; the marker is where "now" ends.
-  detail::ready_node marker;
-  ready_.push_back(marker);
-  while (&ready_.front() != &marker) {
+  // Only what is ready now runs in this turn; the marker is where "now" ends. It is a member,
+  // not a local (run refuses re-entry, so one suffices): GCC 12 -O3 takes a local one for a
+  // dangling pointer (-Wdangling-pointer), though it always leaves the queue before the return.
+  struct unlink_on_exit {
+    detail::ready_node& node;
+    ~unlink_on_exit() { node.unlink(); }
+  } guard{turn_end_};
+  ready_.push_back(turn_end_);
+  while (&ready_.front() != &turn_end_) {
     detail::ready_node& node = ready_.front();
     node.unlink();
     node.waiting.resume();  // may destroy the node: it is not touched afterwards
