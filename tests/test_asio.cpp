@@ -48,6 +48,7 @@ using system_error = std::system_error;
 #include <dualiter/task.hpp>
 #include <dualiter/task_group.hpp>
 #include <dualiter/task_handle.hpp>
+#include <dualiter/threads.hpp>
 #include <dualiter/views.hpp>
 #include <dualiter/wait_for.hpp>
 
@@ -551,6 +552,146 @@ TEST(AsioPrimitives, an_event_set_in_one_spawn_wakes_waiters_in_others_and_a_loc
 }
 
 // --- use_awaitable ---
+
+TEST(AsioThreads, to_thread_runs_elsewhere_and_resumes_on_the_thread_running_the_context) {
+  net::io_context io;
+  const std::thread::id io_thread = std::this_thread::get_id();
+  auto main = [&]() -> task<int> {
+    std::thread::id worker;
+    const int r = co_await dualiter::to_thread(
+        [&worker](int a, int b) {
+          worker = std::this_thread::get_id();
+          return a * b;
+        },
+        6, 7);
+    EXPECT_NE(worker, io_thread);
+    EXPECT_EQ(std::this_thread::get_id(), io_thread);
+    try {
+      co_await dualiter::to_thread([] { throw std::runtime_error("failed on a thread"); });
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "failed on a thread");
+      co_return r;
+    }
+    co_return -1;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();  // returns only once the spawn is done: to_thread keeps the context busy
+  EXPECT_EQ(f.get(), 42);
+}
+
+TEST(AsioThreads, many_to_thread_calls_on_a_strand_of_a_four_thread_pool_resume_on_the_strand) {
+  net::thread_pool pool(4);
+  auto strand = net::make_strand(pool.get_executor());
+  long shared = 0;  // not atomic: the strand keeps the coroutines apart (TSan checks)
+  std::atomic<int> off_strand{0};
+  auto one = [&](int i) -> task<int> {
+    const int r = co_await dualiter::to_thread([i] { return i * 2; });
+    if (!strand.running_in_this_thread()) ++off_strand;
+    ++shared;
+    co_return r;
+  };
+  auto main = [&]() -> task<int> {
+    std::vector<dualiter::task_handle<int>> handles;
+    for (int i = 0; i < 40; ++i) handles.push_back(dualiter::create_task(one(i)));
+    int sum = 0;
+    for (auto& h : handles) sum += co_await h;
+    co_return sum;
+  };
+  std::vector<std::future<int>> done;
+  for (int i = 0; i < 3; ++i)
+    done.push_back(dualiter::asio::spawn(strand, main(), net::use_future));
+  for (auto& f : done) EXPECT_EQ(f.get(), 2 * (39 * 40 / 2));
+  pool.join();
+  EXPECT_EQ(shared, 3 * 40);
+  EXPECT_EQ(off_strand.load(), 0);
+}
+
+TEST(AsioThreads, a_cancelled_to_thread_resumes_at_once_and_the_spawn_completes) {
+  net::io_context io;
+  auto go = std::make_shared<std::atomic<bool>>(false);
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  auto main = [&]() -> task<bool> {
+    auto waiting = dualiter::create_task([](auto go, auto finished) -> task<int> {
+      co_return co_await dualiter::to_thread([go, finished] {
+        while (!go->load()) std::this_thread::yield();
+        finished->store(true);
+        return 1;
+      });
+    }(go, finished));
+    co_await dualiter::yield_now();  // it is on its thread now
+    EXPECT_TRUE(waiting.cancel());
+    bool cancelled = false;
+    try {
+      co_await waiting;
+    } catch (const dualiter::cancelled_error&) {
+      cancelled = true;
+    }
+    co_return cancelled;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();  // the function still runs: the spawn does not wait for it
+  EXPECT_TRUE(f.get());
+  EXPECT_FALSE(finished->load());
+  go->store(true);
+  while (!finished->load()) std::this_thread::yield();
+}
+
+TEST(AsioThreads, the_end_of_the_spawn_cancels_a_task_waiting_in_to_thread) {
+  net::io_context io;
+  auto go = std::make_shared<std::atomic<bool>>(false);
+  int live = 0;
+  auto main = [&]() -> task<int> {
+    (void)dualiter::create_task([](lifetime_counter, auto go) -> task<> {
+      co_await dualiter::to_thread([go] {
+        while (!go->load()) std::this_thread::yield();
+      });
+    }(lifetime_counter(&live), go));
+    co_await dualiter::yield_now();
+    co_return 5;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  EXPECT_EQ(f.get(), 5);
+  EXPECT_EQ(live, 0);
+  go->store(true);
+}
+
+TEST(AsioThreads,
+     destroying_the_context_while_to_thread_runs_destroys_the_frame_and_drops_the_result) {
+  auto go = std::make_shared<std::atomic<bool>>(false);
+  auto finished = std::make_shared<std::atomic<bool>>(false);
+  int live = 0;
+  int completions = 0;
+  {
+    net::io_context io;
+    auto waits = [](lifetime_counter, auto go, auto finished) -> task<int> {
+      co_return co_await dualiter::to_thread([go, finished] {
+        while (!go->load()) std::this_thread::yield();
+        finished->store(true);
+        return 1;
+      });
+    };
+    dualiter::asio::spawn(io, waits(lifetime_counter(&live), go, finished),
+                          [&](std::exception_ptr, int) { ++completions; });
+    for (int i = 0; i < 20; ++i) io.poll_one();  // bounded: it waits for the thread
+    EXPECT_EQ(live, 1);
+  }
+  EXPECT_EQ(live, 0);  // the frame went with the context
+  go->store(true);     // the result now goes to a closed queue, and is dropped
+  while (!finished->load()) std::this_thread::yield();
+  EXPECT_EQ(completions, 0);
+}
+
+TEST(AsioThreads, to_thread_in_sync_wait_inside_a_spawn_has_no_loop) {
+  net::io_context io;
+  auto main = []() -> task<std::string> {
+    co_return error_of(
+        [] { dualiter::sync_wait([]() -> task<> { co_await dualiter::to_thread([] {}); }()); });
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  EXPECT_TRUE(contains(f.get(), "no running event loop"));
+}
 
 TEST(AsioUseAwaitable, a_timer_wait_completes_in_the_dualiter_coroutine) {
   net::io_context io;

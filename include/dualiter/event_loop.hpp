@@ -142,7 +142,7 @@ class event_loop {
       if (detail::remote_core* core = loop_.remote_.peek()) {
         // Resumptions still on their way belong to this run: they will find it ended.
         ++core->run_id;
-        core->outstanding = 0;
+        core->outstanding.store(0, std::memory_order_relaxed);
       }
       loop_.running_ = false;
       detail::current_loop = saved_;
@@ -245,7 +245,7 @@ void event_loop::run_remote() {
 bool event_loop::wait_for_remote() {
   detail::remote_core* const core = remote_.peek();
   if (core == nullptr) return false;
-  if (core->outstanding == 0 || finishing_) {
+  if (core->outstanding.load(std::memory_order_relaxed) == 0 || finishing_) {
     // Nothing promised to come; work posted meanwhile may still resume the awaitable.
     take_remote();
     return remote_ready_ != nullptr;

@@ -1,5 +1,6 @@
-// Threads meeting the embedded event loop: dualiter::to_thread runs a function on a small pool
-// of threads and resumes the awaiting coroutine on its loop; dualiter::run_coroutine_threadsafe
+// Threads meeting the event loop: dualiter::to_thread runs a function on a small pool of
+// threads and resumes the awaiting coroutine on its engine (the embedded loop, or the executor
+// of an Asio spawn), through the engine's remote queue; dualiter::run_coroutine_threadsafe
 // starts an awaitable on a loop from another thread and hands back a std::future. Python:
 // asyncio.to_thread, asyncio.run_coroutine_threadsafe. (loop.call_soon_threadsafe is a member
 // of event_loop.)
@@ -38,16 +39,10 @@
 namespace dualiter {
 namespace detail {
 
-/// to_thread hands its result back through the embedded loop's remote queue; Asio has no such
-/// hook yet, so there it says so instead of resuming the coroutine on a pool thread.
-inline event_loop& require_embedded_loop(const char* what_needs_it) {
-  if (detail::current_loop != nullptr) return *detail::current_loop;
-  if (detail::current_engine != nullptr) {
-    throw std::runtime_error(std::string("dualiter: ") + what_needs_it +
-                             " runs on dualiter's embedded event loop (dualiter::run(...)) "
-                             "only; on Asio, post the work to an Asio thread pool instead");
-  }
-  throw no_running_event_loop(what_needs_it);
+/// The remote queue of the engine `e` (the embedded loop's, or an Asio spawn's): where a pool
+/// thread hands back to_thread's result. May throw (made on first use).
+inline remote_core& remote_of(const bound_engine& e) {
+  return e.loop() != nullptr ? detail::current_remote->get() : e.other()->remote();
 }
 
 /// A job for the pool; run on a pool thread, or dropped when the pool shuts down first.
@@ -197,15 +192,17 @@ class to_thread_awaiter : public inline_aware, private cancel_point {
       (void)call_->resumption().settle();  // destroyed while suspended: the outcome goes nowhere
       call_->release();
     }
+    // Cancelled, then destroyed before it resumed: the loop's node leaves by itself, another
+    // engine's under that engine's lock.
+    if (wake_.queued() && engine_.other() != nullptr) engine_.other()->forget(wake_);
   }
 
   bool await_ready() noexcept { return cancel_point::take_pending(); }
 
   template <class Promise>
   void await_suspend(std::coroutine_handle<Promise> h) {
-    event_loop& loop = detail::require_embedded_loop("to_thread");
-    remote_core& core = detail::current_remote->get();
-    (void)loop;
+    engine_ = bound_engine::require("to_thread");
+    remote_core& core = detail::remote_of(engine_);
     auto made = std::make_unique<call>(core, std::move(function_), std::move(args_));
     made->waiting = h;
     resume_link* const link = detail::link_of(h);
@@ -248,12 +245,13 @@ class to_thread_awaiter : public inline_aware, private cancel_point {
     // Resume now, with cancelled_error; the function runs on, its outcome is dropped.
     (void)self.call_->resumption().settle();
     self.wake_.waiting = self.call_->waiting;
-    loop_access::schedule(*detail::current_loop, self.wake_);
+    self.engine_.wake(self.wake_);  // the request may come from a coroutine of another engine
   }
 
   F function_;
   std::tuple<Args...> args_;
   call* call_ = nullptr;
+  bound_engine engine_;
   ready_node wake_;
 };
 
@@ -266,7 +264,7 @@ class to_thread_operation {
       : function_(std::move(f)), args_(std::move(args)...) {}
 
   to_thread_awaiter<result, F, Args...> operator co_await() && {
-    (void)detail::require_embedded_loop("to_thread");
+    (void)bound_engine::require("to_thread");  // no_running_event_loop before anything moves
     return std::apply(
         [&](Args&... args) {
           return to_thread_awaiter<result, F, Args...>(std::move(function_), std::move(args)...);
@@ -301,8 +299,9 @@ task<void> fulfil(A awaitable, std::promise<R> promise) {
 /// std::thread does; pass std::ref for a reference.
 ///
 /// The threads come from one pool per program, of at most max(2, hardware_concurrency)
-/// threads, started when needed and joined at exit. On the embedded event loop only, so far
-/// (elsewhere: no_running_event_loop). Cancelling the awaiting task resumes it at once with
+/// threads, started when needed and joined at exit. On the embedded event loop and on Asio
+/// (inside dualiter::asio::spawn: the coroutine resumes on the spawn's executor); elsewhere
+/// no_running_event_loop. Cancelling the awaiting task resumes it at once with
 /// cancelled_error; the call goes on on its thread (a thread cannot be interrupted) and its
 /// outcome is dropped, as is the outcome of a call whose awaiting frame was destroyed.
 template <class F, class... Args>

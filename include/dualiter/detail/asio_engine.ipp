@@ -113,7 +113,12 @@ class spawn_base : public dualiter::detail::engine {
   /// `invoked`: false when a handler is destroyed without having run, which only happens when
   /// Asio gives up on it (the io_context is destroyed): the coroutine can then never resume.
   void release(bool invoked) noexcept {
-    if (!invoked) abandoned_.store(true, std::memory_order_relaxed);
+    if (!invoked) {
+      // Before the count may reach zero: no other thread revives the spawn through its remote
+      // queue once it may be destroyed (remote_posted).
+      close_remote();
+      abandoned_.store(true, std::memory_order_relaxed);
+    }
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
       if (finished_.load(std::memory_order_acquire) || abandoned_.load(std::memory_order_relaxed)) {
         destroy();
@@ -231,19 +236,51 @@ class spawn_base : public dualiter::detail::engine {
     next.resume();
   }
 
-  /// Turns that could not be posted (wake), posted again now.
+  /// Turns that could not be posted (wake, remote_posted), posted again now.
   void post_owed_turns() noexcept;
+
+  /// Runs what other threads posted (to_thread's results): on the spawn's executor, in a
+  /// handler of its own (post_remote_run).
+  void run_remote() {
+    dualiter::detail::remote_core* const core = remote_.peek();
+    if (core == nullptr) return;
+    dualiter::detail::remote_work* work = core->take();
+    dualiter::detail::engine_scope scope(this);
+    while (work != nullptr) {
+      dualiter::detail::remote_work* const next = work->next_remote;
+      try {
+        work->run();  // disposes of work
+      } catch (...) {
+        core->put_back(next);  // for a later handler; this one throws out of Asio's run()
+        throw;
+      }
+      work = next;
+    }
+  }
+  virtual void post_remote_run(class spawn_ref self) = 0;
+  /// Once the spawn has finished or is abandoned: later posts are refused and dropped, and
+  /// the waker is never called again.
+  void close_remote() noexcept {
+    if (dualiter::detail::remote_core* const core = remote_.peek()) core->close();
+  }
 
   spin_lock mutex_;  // the executor may be a thread pool without a strand
   dualiter::detail::ready_queue ready_;
   dualiter::detail::task_list tasks_;  // create_task's, until each ends; on the executor only
   std::atomic<unsigned> owed_turns_{0};
+  std::atomic<bool> owed_remote_run_{false};  // remote_posted could not post its handler
+  dualiter::detail::remote_slot remote_;      // made by the first to_thread
+  /// The remote queue's waker (remote_core::set_waker): posts a run_remote.
+  static void remote_posted(void* context) noexcept;
   // Set while the spawn lets go of its coroutines (its frames are destroyed, or its tasks
   // orphaned): a node woken then is dropped with the queues, never resumed.
   std::atomic<bool> quiet_{false};
 
   /// True when nothing is queued or pending that could resume a coroutine of this spawn.
   bool idle() noexcept {
+    const dualiter::detail::remote_core* const core = remote_.peek();
+    if (core != nullptr && (core->pending() || core->outstanding.load(std::memory_order_relaxed)))
+      return false;
     std::lock_guard lock(mutex_);
     return ready_.empty() && operations_ == nullptr &&
            owed_turns_.load(std::memory_order_relaxed) == 0;
@@ -346,7 +383,24 @@ inline void spawn_base::wake(dualiter::detail::ready_node& node) noexcept {
   }
 }
 
+// Called by the remote queue, under its lock, from any thread, until close_remote: the spawn is
+// then neither finished nor abandoned, so the reference taken cannot revive one being destroyed
+// (release closes the queue before the count may reach zero for good).
+inline void spawn_base::remote_posted(void* context) noexcept {
+  auto& self = *static_cast<spawn_base*>(context);
+  try {
+    self.post_remote_run(spawn_ref(self));
+  } catch (...) {  // Asio could not allocate the handler: the next turn posts it again
+    self.owed_remote_run_.store(true, std::memory_order_relaxed);
+    self.owed_turns_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
 inline void spawn_base::post_owed_turns() noexcept {
+  if (owed_remote_run_.exchange(false, std::memory_order_relaxed)) {
+    owed_turns_.fetch_sub(1, std::memory_order_relaxed);
+    remote_posted(this);  // owes it again if it fails again
+  }
   for (unsigned n = owed_turns_.exchange(0, std::memory_order_relaxed); n > 0; --n) {
     try {
       post_turn(spawn_ref_for_wake());
@@ -521,11 +575,13 @@ class spawn_state final : public spawn_base {
   void complete() noexcept {
     spawn_ref keep(*this);  // destroys this state when it goes, if no handler holds it
     keep.invoked();
+    close_remote();  // before mark_finished: see remote_posted
     {
       std::lock_guard lock(mutex_);
       armed_ = false;
       // A timer left behind by an abandoned sleep must not keep the state alive.
       if (timer_) timer_->cancel();
+      if (anchor_) anchor_->cancel();
     }
     deliver();
     mark_finished();
@@ -543,6 +599,31 @@ class spawn_state final : public spawn_base {
       self->run_turn();
       self->after_turn();
     });
+  }
+
+  void post_remote_run(spawn_ref ref) override {
+    net::post(executor_, [ref = std::move(ref)]() mutable {
+      ref.invoked();
+      auto* self = static_cast<spawn_state*>(ref.get());
+      self->run_remote();
+      self->after_turn();
+    });
+  }
+
+  // The first time: an Asio wait that never fires holds the spawn for Asio until it
+  // completes, as a pending operation would. Only another thread could resume a coroutine
+  // waiting in to_thread; if the io_context is destroyed first, this handler is destroyed with
+  // it, and the spawn is torn down (its frames too), its remote queue closed: the pool thread
+  // that finishes later drops its result instead of posting to a dead context.
+  dualiter::detail::remote_core& remote() override {
+    dualiter::detail::remote_core& core = remote_.get();
+    std::lock_guard lock(mutex_);
+    if (!anchor_) {
+      anchor_.emplace(executor_, std::chrono::steady_clock::time_point::max());
+      anchor_->async_wait([ref = spawn_ref(*this)](const auto&) mutable { ref.invoked(); });
+      core.set_waker(&remote_posted, this);
+    }
+    return core;
   }
 
   void dispatch_turn(spawn_ref ref) override {
@@ -619,6 +700,7 @@ class spawn_state final : public spawn_base {
   // Made at the first sleep: an Asio timer starts the context's reactor, which then polls once
   // per turn of the context (an epoll_wait per yield_now, for a spawn that never sleeps).
   std::optional<timer_type> timer_;
+  std::optional<timer_type> anchor_;  // see remote()
   std::chrono::steady_clock::time_point armed_for_{};
   bool armed_ = false;
   std::atomic<bool> finishing_{false};  // the awaitable finished; its tasks have not

@@ -27,6 +27,7 @@
 #include <dualiter/detail/current_loop.hpp>
 #include <dualiter/detail/driver.hpp>
 #include <dualiter/detail/ready_queue.hpp>
+#include <dualiter/detail/remote_queue.hpp>
 #include <dualiter/detail/result_slot.hpp>
 #include <dualiter/detail/task_context.hpp>
 #include <dualiter/detail/task_list.hpp>

@@ -20,6 +20,7 @@ namespace dualiter::detail {
 class ready_node;
 class timer_node;
 class task_list;
+class remote_core;
 
 /// What an engine other than the embedded event_loop provides, so that sleep_for, yield_now,
 /// gather and the rest work on it. The nodes live in the suspended coroutines' frames; an
@@ -53,6 +54,9 @@ class engine {
   /// The tasks (create_task) running on the engine: it cancels those still pending when its
   /// run ends, waits for them, and lets go of those that cannot end (event_loop::finish_tasks).
   virtual task_list& tasks() noexcept = 0;
+  /// The engine's remote queue (detail/remote_queue.hpp): how another thread hands back a
+  /// resumption (to_thread), run on the engine's executor. May throw (allocation).
+  virtual remote_core& remote() = 0;
   /// An engine-specific interface identified by the address of a tag, or nullptr: how
   /// dualiter::asio::use_awaitable finds the Asio spawn it runs in, without RTTI.
   virtual void* find_interface(const void* tag) noexcept = 0;

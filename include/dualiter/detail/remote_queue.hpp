@@ -7,6 +7,9 @@
 // The queue's state (remote_core) is reference-counted and outlives the loop for as long as
 // some thread may still post to it: work posted once the loop is gone is refused (post returns
 // false) and the poster drops it, never touching the loop.
+//
+// An Asio spawn has a remote queue too (to_thread on Asio): there a waker posts one drain of
+// the queue to the spawn's executor per batch, in place of the loop's condition variable.
 #ifndef DUALITER_DETAIL_REMOTE_QUEUE_HPP
 #define DUALITER_DETAIL_REMOTE_QUEUE_HPP
 
@@ -60,10 +63,36 @@ class remote_core {
     work.next_remote = nullptr;
     *tail_ = &work;
     tail_ = &work.next_remote;
-    pending_.store(true, std::memory_order_relaxed);
-    // Under the lock: the loop may be destroyed, and this core with it, once it is unlocked.
-    if (sleeping_) wake_.notify_one();
+    announce();
     return true;
+  }
+
+  /// How an engine other than the embedded loop (an Asio spawn) learns that work was posted:
+  /// `wake(context)` is called, under the lock, once for each batch its take() will find, until
+  /// close(). It must not call back into this core. A plain function, not a virtual one: it
+  /// may be called while the engine's destructor runs on another thread, up to close().
+  using waker = void (*)(void* context) noexcept;
+  void set_waker(waker wake, void* context) noexcept {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) return;
+    waker_ = wake;
+    waker_context_ = context;
+  }
+
+  /// Engine thread: puts back, first, what take() returned and was not run (a run threw).
+  void put_back(remote_work* first) noexcept {
+    if (first == nullptr) return;
+    remote_work* last = first;
+    while (last->next_remote != nullptr) last = last->next_remote;
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (closed_) {
+      drop_all(first);
+      return;
+    }
+    last->next_remote = head_;
+    if (head_ == nullptr) tail_ = &last->next_remote;
+    head_ = first;
+    announce();
   }
 
   /// The loop's hot path: relaxed, a hint; take() under the lock is what synchronises.
@@ -94,16 +123,42 @@ class remote_core {
     sleeping_ = false;
   }
 
-  /// The loop is being destroyed: later posts are refused, and what is queued is dropped.
+  /// The loop is being destroyed (or the engine has finished): later posts are refused, and
+  /// what is queued is dropped. Once it returns, the waker is never called again.
   void close() noexcept {
     remote_work* first;
     {
       const std::lock_guard<std::mutex> lock(mutex_);
       closed_ = true;
+      waker_ = nullptr;
       first = head_;
       head_ = nullptr;
       tail_ = &head_;
     }
+    drop_all(first);
+  }
+
+  // The engine's threads only. How many suspended coroutines of the current run wait for a
+  // resumption from another thread (to_thread, foreign awaiters' stand-ins): while there are
+  // any, the loop waits for posts instead of declaring that nothing can resume its awaitable
+  // (and an Asio spawn does not let go of its tasks). `run_id` tells the embedded loop's runs
+  // apart: a resumption that arrives after its run ended is dropped, as the ready queue's nodes
+  // are. Atomic: an Asio pool without a strand runs a spawn's coroutines on several threads.
+  std::atomic<std::uint64_t> outstanding{0};
+  std::uint64_t run_id = 0;
+
+ private:
+  // Under the lock: the loop may be destroyed, and this core with it, once it is unlocked.
+  void announce() noexcept {
+    const bool batch_begins = !pending_.load(std::memory_order_relaxed);
+    pending_.store(true, std::memory_order_relaxed);
+    if (waker_ != nullptr) {
+      if (batch_begins) waker_(waker_context_);
+    } else if (sleeping_) {
+      wake_.notify_one();
+    }
+  }
+  static void drop_all(remote_work* first) noexcept {
     while (first != nullptr) {
       remote_work* const next = first->next_remote;
       first->drop();
@@ -111,15 +166,6 @@ class remote_core {
     }
   }
 
-  // Loop thread only. How many suspended coroutines of the current run wait for a resumption
-  // from another thread (to_thread, foreign awaiters' stand-ins): while there are any, the loop
-  // waits for posts instead of declaring that nothing can resume its awaitable. `run_id` tells
-  // runs apart: a resumption that arrives after its run ended is dropped, as the ready queue's
-  // nodes are.
-  std::uint64_t outstanding = 0;
-  std::uint64_t run_id = 0;
-
- private:
   std::atomic<unsigned> refs_{1};
   std::atomic<bool> pending_{false};
   std::mutex mutex_;
@@ -128,6 +174,8 @@ class remote_core {
   remote_work** tail_ = &head_;
   bool sleeping_ = false;
   bool closed_ = false;
+  waker waker_ = nullptr;
+  void* waker_context_ = nullptr;
 };
 
 /// A loop's handle on its remote_core, made on first use (from whichever thread posts first or
@@ -176,23 +224,23 @@ inline bool on_loop_of(const remote_core* core) noexcept {
 /// outstanding, so that the loop waits for it, and recognised as stale once its run ended.
 class remote_resumption {
  public:
-  /// Loop thread, inside a run.
+  /// The engine's thread, inside a run.
   explicit remote_resumption(remote_core& core) noexcept : core_(&core), run_id_(core.run_id) {
     core.retain();
-    ++core.outstanding;
+    core.outstanding.fetch_add(1, std::memory_order_relaxed);
   }
   remote_resumption(const remote_resumption&) = delete;
   remote_resumption& operator=(const remote_resumption&) = delete;
   ~remote_resumption() { core_->release(); }
 
   remote_core& core() const noexcept { return *core_; }
-  /// Loop thread: the coroutine no longer waits (resumed, cancelled, or destroyed). True when
-  /// it belongs to the current run and may be resumed.
+  /// The engine's thread: the coroutine no longer waits (resumed, cancelled, or destroyed).
+  /// True when it belongs to the current run and may be resumed.
   bool settle() noexcept {
     if (settled_) return false;
     settled_ = true;
     if (core_->run_id != run_id_) return false;
-    --core_->outstanding;
+    core_->outstanding.fetch_sub(1, std::memory_order_relaxed);
     return true;
   }
   bool settled() const noexcept { return settled_; }
