@@ -14,6 +14,7 @@
 
 #include <dualiter/cancellation.hpp>
 #include <dualiter/event_loop.hpp>
+#include <dualiter/gather.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 #include <dualiter/task_handle.hpp>
@@ -335,6 +336,27 @@ TEST(threads, a_foreign_awaiter_resuming_from_another_thread_continues_on_the_lo
   const std::thread::id loop_thread = std::this_thread::get_id();
   bool on_loop = dualiter::run([&]() -> task<bool> {
     co_await foreign;
+    co_return std::this_thread::get_id() == loop_thread;
+  }());
+  EXPECT_TRUE(on_loop);
+  EXPECT_NE(foreign.resumer_, loop_thread);
+}
+
+TEST(threads, run_given_a_foreign_awaiter_itself_waits_for_its_resumption_from_another_thread) {
+  // run's own driver awaits it: it gets a stand-in too (it threw "nothing is scheduled").
+  resumed_from_thread foreign;
+  EXPECT_NO_THROW(dualiter::run(foreign));
+  EXPECT_NE(foreign.resumer_, std::this_thread::get_id());
+}
+
+TEST(threads, a_foreign_branch_of_gather_resumed_from_another_thread_continues_on_the_loop) {
+  resumed_from_thread foreign;
+  const std::thread::id loop_thread = std::this_thread::get_id();
+  const bool on_loop = dualiter::run([&]() -> task<bool> {
+    (void)co_await dualiter::gather(foreign, []() -> task<int> {
+      co_await dualiter::yield_now();
+      co_return 1;
+    }());
     co_return std::this_thread::get_id() == loop_thread;
   }());
   EXPECT_TRUE(on_loop);
