@@ -28,37 +28,6 @@
 
 namespace dualiter::detail {
 
-/// The engine a waiter suspended on. The waiter keeps it itself: whoever wakes it runs in
-/// another coroutine, maybe of another engine (another Asio spawn), where current_loop and
-/// current_engine name the waker's engine, not the waiter's.
-class home_engine {
- public:
-  home_engine() noexcept = default;
-
-  /// The engine running the awaiting coroutine, or no_running_event_loop naming what needed it.
-  static home_engine current(const char* what_needs_it) {
-    if (event_loop* const loop = event_loop::current()) return home_engine(loop, nullptr);
-    if (detail::current_engine == nullptr) throw no_running_event_loop(what_needs_it);
-    return home_engine(nullptr, detail::current_engine);
-  }
-
-  /// Resumes node.waiting in a later turn of that engine. Noexcept: the embedded loop cannot
-  /// fail; Asio fails only to allocate a handler, and then the waiter, already given what it
-  /// waited for, could never resume: std::terminate says so rather than hang.
-  void schedule(ready_node& node) const noexcept {
-    if (loop_ != nullptr) [[likely]] {
-      loop_access::schedule(*loop_, node);
-    } else {
-      other_->schedule(node);
-    }
-  }
-
- private:
-  home_engine(event_loop* loop, engine* other) noexcept : loop_(loop), other_(other) {}
-  event_loop* loop_ = nullptr;
-  engine* other_ = nullptr;
-};
-
 class wait_list;
 
 /// What an await whose primitive was destroyed under it throws, if it is ever resumed.
@@ -113,7 +82,7 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
   /// no_running_event_loop) and keeps rule 1. True: it does not suspend, a request being
   /// pending; await_resume will throw cancelled_error.
   bool cancelled_before_suspending(const char* what_needs_it) {
-    engine_ = home_engine::current(what_needs_it);
+    engine_ = bound_engine::require(what_needs_it);
     return cancel_point::take_pending();
   }
 
@@ -141,7 +110,7 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
     if (woken_) return false;
     if (wait_link::listed()) {  // not if orphaned: its primitive is gone, it never resumes
       wait_link::unlink();
-      engine_.schedule(node_);
+      engine_.wake(node_);
     }
     return true;
   }
@@ -158,7 +127,10 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
  private:
   friend class wait_list;
   ready_node node_;
-  home_engine engine_;
+  // The engine it suspended on, kept by the waiter itself: whoever wakes it runs in another
+  // coroutine, maybe of another engine (another Asio spawn), where current_loop and
+  // current_engine name the waker's engine, not the waiter's.
+  bound_engine engine_;
   bool woken_ = false;
   bool orphaned_ = false;
 };
@@ -219,7 +191,7 @@ inline void waiter::wake(wait_list& woken) noexcept {
   wait_link::unlink();
   woken.push_back(*this);
   woken_ = true;
-  engine_.schedule(node_);
+  engine_.wake(node_);
 }
 
 }  // namespace dualiter::detail
