@@ -612,11 +612,13 @@ TEST(AsioThreads, a_cancelled_to_thread_resumes_at_once_and_the_spawn_completes)
   auto finished = std::make_shared<std::atomic<bool>>(false);
   auto main = [&]() -> task<bool> {
     auto waiting = dualiter::create_task([](auto go, auto finished) -> task<int> {
-      co_return co_await dualiter::to_thread([go, finished] {
+      // Named: GCC 12 destroys a lambda temporary in a co_await operand twice (README).
+      auto work = [go, finished] {
         while (!go->load()) std::this_thread::yield();
         finished->store(true);
         return 1;
-      });
+      };
+      co_return co_await dualiter::to_thread(std::move(work));
     }(go, finished));
     co_await dualiter::yield_now();  // it is on its thread now
     EXPECT_TRUE(waiting.cancel());
@@ -642,9 +644,10 @@ TEST(AsioThreads, the_end_of_the_spawn_cancels_a_task_waiting_in_to_thread) {
   int live = 0;
   auto main = [&]() -> task<int> {
     (void)dualiter::create_task([](lifetime_counter, auto go) -> task<> {
-      co_await dualiter::to_thread([go] {
+      auto work = [go] {
         while (!go->load()) std::this_thread::yield();
-      });
+      };
+      co_await dualiter::to_thread(std::move(work));
     }(lifetime_counter(&live), go));
     co_await dualiter::yield_now();
     co_return 5;
@@ -665,11 +668,12 @@ TEST(AsioThreads,
   {
     net::io_context io;
     auto waits = [](lifetime_counter, auto go, auto finished) -> task<int> {
-      co_return co_await dualiter::to_thread([go, finished] {
+      auto work = [go, finished] {
         while (!go->load()) std::this_thread::yield();
         finished->store(true);
         return 1;
-      });
+      };
+      co_return co_await dualiter::to_thread(std::move(work));
     };
     dualiter::asio::spawn(io, waits(lifetime_counter(&live), go, finished),
                           [&](std::exception_ptr, int) { ++completions; });

@@ -6,6 +6,8 @@
 #include <exception>
 #include <utility>
 
+#include <dualiter/detail/inline_resume.hpp>
+
 namespace dualiter::testing {
 
 /// A coroutine that starts at once and keeps its frame when it finishes, so a test can look:
@@ -42,17 +44,19 @@ spawned spawn(Make make) {
   co_await make();
 }
 
-/// A place where a coroutine waits until the test resumes it: a stand-in for an event that
-/// completes later (I/O, a timer, another thread).
+/// A place where a coroutine waits until the test resumes it, on the loop's thread: a model of
+/// an event that completes later (I/O, a timer). Tagged so, it is handed the coroutine's own
+/// handle, not a stand-in (which a spot never resumed, as when its task is let go of, would
+/// leak: detail/stand_in.hpp).
 class parking_spot {
  public:
-  struct awaiter {
+  struct awaiter : dualiter::detail::resumes_on_loop_thread {
     parking_spot* spot;
     bool await_ready() const noexcept { return false; }
     void await_suspend(std::coroutine_handle<> h) noexcept { spot->parked_ = h; }
     void await_resume() const noexcept {}
   };
-  awaiter wait() noexcept { return {this}; }
+  awaiter wait() noexcept { return {{}, this}; }
   bool occupied() const noexcept { return static_cast<bool>(parked_); }
   void resume() { std::exchange(parked_, nullptr).resume(); }
 
