@@ -39,5 +39,7 @@ void register_asio_benchmarks(long n);
 void register_generator_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
 /// The task cases (bench/task_cases.cpp): create_task + await, and cancelling a sleeper.
 void register_task_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
+/// What the compiler gives for a task with the same semantics (bench/task_floor_cases.cpp).
+void register_task_floor_cases(int n, std::vector<benchmark::internal::Benchmark*>& cases);
 
 #endif  // DUALITER_BENCH_SOURCES_HPP

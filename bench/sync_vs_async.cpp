@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
 
   register_hand_written_cases(n, cases);
   register_task_cases(n, cases);
+  register_task_floor_cases(n, cases);
   register_generator_cases(n, cases);
 #ifdef DUALITER_BENCH_ASIO
   // The same on Asio (sync_vs_async_asio.cpp, built when Meson finds Asio), in a translation

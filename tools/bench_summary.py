@@ -33,6 +33,8 @@ ROWS = [
     # tasks: co_await of a task (target in ns, GCC 12 -O3), create_task + co_await, and
     # cancelling a sleeping task, per task
     ("BM_task_await", "BM_task_await", None, (6.0, None)),
+    # what the compiler gives for the same task semantics and allocator (bench/task_floor_cases.cpp)
+    ("BM_compiler_floor_task", "BM_compiler_floor_task", None, None),
     ("BM_create_task_await", "BM_create_task_await", "create_task_await", None),
     ("BM_cancel_sleeping_task", "BM_cancel_sleeping_task", "cancel_sleeping_task", None),
     # queue: a put/get round trip through asyncio.Queue(1)'s twin, per item
