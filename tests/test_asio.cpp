@@ -718,6 +718,16 @@ TEST(AsioLines, a_line_at_the_limit_passes_and_one_byte_more_is_a_clear_error) {
   EXPECT_TRUE(contains(error, "longer than the limit of 8 bytes")) << error;
 }
 
+TEST(AsioLines, a_last_line_without_newline_is_held_to_the_limit_too) {
+  // A final '\r' is held back as the possible start of "\r\n"; at the end of the stream it is
+  // part of the last line, which must then fit the limit as any other line.
+  std::string error;
+  EXPECT_EQ(lines_of({"a\n", "b\r"}, 1, &error), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(contains(error, "longer than the limit of 1 bytes")) << error;
+  EXPECT_EQ(lines_of({"\r"}, 1), (std::vector<std::string>{"\r"}));
+  EXPECT_EQ(lines_of({"\n\r\n"}, 0), (std::vector<std::string>{"", ""}));
+}
+
 TEST(AsioLines, a_long_line_is_read_in_many_chunks) {
   const std::string big(100000, 'x');
   const auto got = lines_of({big.substr(0, 5000), big.substr(5000) + "\nend"}, 200000);

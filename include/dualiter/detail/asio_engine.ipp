@@ -993,7 +993,10 @@ dualiter::async_generator<std::string> lines(AsyncReadStream& stream,
     reading.pending = false;
     buffer.resize(old_size + n);
     if (error == net::error::eof) {
-      if (!buffer.empty()) co_yield std::string(std::move(buffer));
+      if (buffer.empty()) co_return;
+      // Without a newline, a final '\r' is the line's own: the line, '\r' and all, must fit.
+      if (buffer.size() > max_line_length) throw line_too_long(max_line_length);
+      co_yield std::string(std::move(buffer));
       co_return;
     }
     if (error) throw DUALITER_ASIO_SYSTEM_ERROR(error);
