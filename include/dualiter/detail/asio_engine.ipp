@@ -458,8 +458,8 @@ class spawn_state final : public spawn_base {
     let_go_of_queued();
   }
 
-  // Every node still queued leaves: a frame that outlives the spawn (an orphaned task whose
-  // handle escaped) then finds its node in no queue, and does not call forget.
+  // Every node still queued leaves, its `waiting` cleared: a frame that outlives the spawn (an
+  // orphaned task whose handle escaped) then does not call forget (engine::forget's rule).
   void let_go_of_queued() noexcept {
     std::lock_guard lock(mutex_);
     while (!ready_.empty()) {
