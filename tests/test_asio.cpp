@@ -73,6 +73,13 @@ task<int> answer_after_a_yield() {
   co_return 42;
 }
 
+async_generator<int> ticks(int n) {
+  for (int i = 0; i < n; ++i) {
+    co_await dualiter::yield_now();
+    co_yield i;
+  }
+}
+
 task<int> fails_after_a_yield() {
   co_await dualiter::yield_now();
   throw std::runtime_error("boom");
@@ -937,6 +944,13 @@ TEST(AsioStrand, tasks_on_a_thread_pool_without_a_strand_throw_instead_of_racing
       try {
         (void)co_await dualiter::wait_for(answer_after_a_yield(), 1h);
       } catch (const std::logic_error& e) {
+        what += std::string("; ") + e.what();
+      }
+      try {
+        auto merged = dualiter::views::merge(ticks(2), ticks(2));
+        auto it = dualiter::aiter(merged);
+        (void)co_await dualiter::anext(it);
+      } catch (const std::logic_error& e) {
         co_return what + "; " + e.what();
       }
       co_return what + ": no error";
@@ -955,6 +969,7 @@ TEST(AsioStrand, tasks_on_a_thread_pool_without_a_strand_throw_instead_of_racing
       << direct;
   EXPECT_TRUE(contains(direct, "make_strand")) << direct;
   EXPECT_TRUE(contains(direct, "wait_for needs an executor")) << direct;
+  EXPECT_TRUE(contains(direct, "views::merge needs an executor")) << direct;
   EXPECT_TRUE(contains(erased, "create_task needs an executor")) << erased;
   EXPECT_EQ(stranded, "direct: no error");
 }

@@ -54,14 +54,15 @@ class no_running_event_loop : public std::runtime_error {
 namespace detail {
 struct loop_access;
 
-/// What runs tasks (create_task, task_group, as_completed, wait_for) on an engine that runs
-/// several of its coroutines at once, where a task's state, which is not locked, would race.
+/// What shares unlocked state between coroutines (create_task, task_group, as_completed,
+/// wait_for, views::merge), awaited on an engine that runs several of its coroutines at once.
 [[noreturn, gnu::cold]] inline void throw_not_serialised(const char* what_needs_it) {
   throw std::logic_error(std::string("dualiter: ") + what_needs_it +
                          " needs an executor that runs one coroutine at a time, and this "
                          "dualiter::asio::spawn runs on a thread pool's executor without a "
-                         "strand: its tasks would race. Fix: spawn onto a strand "
-                         "(asio::make_strand(pool)), or an io_context run by one thread");
+                         "strand, where its coroutines would race on state that is not locked. "
+                         "Fix: spawn onto a strand (asio::make_strand(pool)), or an io_context "
+                         "run by one thread");
 }
 }  // namespace detail
 
