@@ -74,6 +74,13 @@ task<int> answer_after_a_yield() {
   co_return 42;
 }
 
+async_generator<int> ticks(int n) {
+  for (int i = 0; i < n; ++i) {
+    co_await dualiter::yield_now();
+    co_yield i;
+  }
+}
+
 task<int> fails_after_a_yield() {
   co_await dualiter::yield_now();
   throw std::runtime_error("boom");
@@ -863,6 +870,16 @@ TEST(AsioLines, a_line_at_the_limit_passes_and_one_byte_more_is_a_clear_error) {
   EXPECT_TRUE(contains(error, "longer than the limit of 8 bytes")) << error;
 }
 
+TEST(AsioLines, a_last_line_without_newline_is_held_to_the_limit_too) {
+  // A final '\r' is held back as the possible start of "\r\n"; at the end of the stream it is
+  // part of the last line, which must then fit the limit as any other line.
+  std::string error;
+  EXPECT_EQ(lines_of({"a\n", "b\r"}, 1, &error), (std::vector<std::string>{"a"}));
+  EXPECT_TRUE(contains(error, "longer than the limit of 1 bytes")) << error;
+  EXPECT_EQ(lines_of({"\r"}, 1), (std::vector<std::string>{"\r"}));
+  EXPECT_EQ(lines_of({"\n\r\n"}, 0), (std::vector<std::string>{"", ""}));
+}
+
 TEST(AsioLines, a_long_line_is_read_in_many_chunks) {
   const std::string big(100000, 'x');
   const auto got = lines_of({big.substr(0, 5000), big.substr(5000) + "\nend"}, 200000);
@@ -1055,6 +1072,132 @@ TEST(AsioStrand, gather_on_a_thread_pool_without_a_strand_keeps_the_engine_consi
   const auto [a, b, c] = f.get();
   pool.join();
   EXPECT_EQ(a + b + c, 3 * 4950);
+}
+
+TEST(AsioStrand, tasks_on_a_thread_pool_without_a_strand_throw_instead_of_racing) {
+  // A task's state is not locked: on an executor that runs several coroutines at once, a task
+  // and its creator would race (TSan saw it: done_, the result, the task list). Refused, with
+  // the fix in the message; a strand of the same pool works (the tests above).
+  net::thread_pool pool(2);
+  auto main = []() -> task<std::string> {
+    auto t = [](std::string what) -> task<std::string> {
+      try {
+        (void)dualiter::create_task(answer_after_a_yield());
+      } catch (const std::logic_error& e) {
+        what += std::string(": ") + e.what();
+      }
+      try {
+        (void)co_await dualiter::wait_for(answer_after_a_yield(), 1h);
+      } catch (const std::logic_error& e) {
+        what += std::string("; ") + e.what();
+      }
+      try {
+        auto merged = dualiter::views::merge(ticks(2), ticks(2));
+        auto it = dualiter::aiter(merged);
+        (void)co_await dualiter::anext(it);
+      } catch (const std::logic_error& e) {
+        co_return what + "; " + e.what();
+      }
+      co_return what + ": no error";
+    };
+    co_return co_await t("direct");
+  };
+  const std::string direct =
+      dualiter::asio::spawn(pool.get_executor(), main(), net::use_future).get();
+  const std::string erased =
+      dualiter::asio::spawn(net::any_io_executor(pool.get_executor()), main(), net::use_future)
+          .get();
+  const std::string stranded =
+      dualiter::asio::spawn(net::make_strand(pool.get_executor()), main(), net::use_future).get();
+  pool.join();
+  EXPECT_TRUE(contains(direct, "create_task needs an executor that runs one coroutine at a time"))
+      << direct;
+  EXPECT_TRUE(contains(direct, "make_strand")) << direct;
+  EXPECT_TRUE(contains(direct, "wait_for needs an executor")) << direct;
+  EXPECT_TRUE(contains(direct, "views::merge needs an executor")) << direct;
+  EXPECT_TRUE(contains(erased, "create_task needs an executor")) << erased;
+  EXPECT_EQ(stranded, "direct: no error");
+}
+
+TEST(AsioStrand, a_thread_pool_stopped_under_waiting_coroutines_destroys_their_frames_once) {
+  // No strand: the coroutines of the gather run on four threads at once, and their nodes come
+  // and go in the spawn's queues while others are resumed. Stopping the pool under them, then
+  // destroying it, destroys every frame once (TSan and ASan check the engine meanwhile).
+  std::atomic<int> rounds{0};
+  int live = 0;
+  {
+    net::thread_pool pool(4);
+    auto ex = pool.get_executor();
+    auto yields = [&rounds](lifetime_counter) -> task<> {
+      while (true) {
+        co_await dualiter::yield_now();
+        ++rounds;
+      }
+    };
+    auto sleeps = [&rounds](lifetime_counter) -> task<> {
+      while (true) {
+        co_await dualiter::sleep_for(1us);
+        ++rounds;
+      }
+    };
+    auto waits_on_asio = [&rounds, ex](lifetime_counter) -> task<> {
+      while (true) {
+        net::steady_timer timer(ex, 1us);
+        co_await timer.async_wait(dualiter::asio::use_awaitable);
+        ++rounds;
+      }
+    };
+    dualiter::asio::spawn(
+        ex,
+        dualiter::gather(yields(lifetime_counter(&live)), sleeps(lifetime_counter(&live)),
+                         waits_on_asio(lifetime_counter(&live)), yields(lifetime_counter(&live))),
+        net::detached);
+    EXPECT_EQ(live, 4);
+    // Bounded: a few hundred rounds, or five seconds on a machine too busy to give them.
+    for (int i = 0; i < 5000 && rounds.load() < 300; ++i) std::this_thread::sleep_for(1ms);
+    pool.stop();
+    pool.join();
+    EXPECT_GT(rounds.load(), 0);
+  }
+  EXPECT_EQ(live, 0);
+}
+
+// KNOWN BUG, not fixed here (detail/wait_list.hpp and event.hpp belong to issue 14's work): a
+// task that survives its spawn's end (it caught the cancellation and waits again on an event),
+// let go of but kept alive by a task_handle, is woken into its spawn, freed by then, when the
+// event is set later: heap-use-after-free under ASan in home_engine::schedule. The embedded
+// loop has the same bug (a second dualiter::run sets the event: stack-use-after-scope).
+// Python: call_soon on a closed loop raises "Event loop is closed". Enable once fixed.
+TEST(AsioLifetime, DISABLED_an_event_set_after_its_waiters_spawn_ended_does_not_wake_into_it) {
+  dualiter::event ev;
+  dualiter::task_handle<int> survivor;
+  net::io_context io;
+  auto stubborn = [](dualiter::event& ev) -> task<int> {
+    try {
+      co_await ev.wait();
+    } catch (const dualiter::cancelled_error&) {
+    }
+    co_await ev.wait();  // let go of when the spawn ends: never resumed
+    co_return 2;
+  };
+  auto main = [&]() -> task<dualiter::task_handle<int>> {
+    auto h = dualiter::create_task(stubborn(ev));
+    co_await dualiter::yield_now();
+    co_return h;
+  };
+  auto f = dualiter::asio::spawn(io, main(), net::use_future);
+  io.run();
+  survivor = f.get();
+  EXPECT_FALSE(survivor.done());
+  auto setter = [](dualiter::event& ev) -> task<> {
+    ev.set();
+    co_await dualiter::yield_now();
+  };
+  auto g = dualiter::asio::spawn(io, setter(ev), net::use_future);
+  io.restart();
+  io.run();
+  EXPECT_NO_THROW(g.get());
+  EXPECT_FALSE(survivor.done());
 }
 
 TEST(AsioLifetime, destroying_the_io_context_destroys_pending_frames_once) {

@@ -40,6 +40,8 @@
 #include <asio/post.hpp>
 #include <asio/prefer.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/system_executor.hpp>
+#include <asio/thread_pool.hpp>
 #include <asio/version.hpp>
 // Per-operation cancellation (a cancellation slot bound to the handler) came with Asio 1.19.
 #if ASIO_VERSION >= 101900

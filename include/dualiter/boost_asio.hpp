@@ -43,6 +43,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/prefer.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/system_executor.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/version.hpp>
 #include <boost/system/system_error.hpp>
 // Per-operation cancellation (a cancellation slot bound to the handler) came with Asio 1.19.

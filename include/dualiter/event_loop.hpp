@@ -53,6 +53,17 @@ class no_running_event_loop : public std::runtime_error {
 
 namespace detail {
 struct loop_access;
+
+/// What shares unlocked state between coroutines (create_task, task_group, as_completed,
+/// wait_for, views::merge), awaited on an engine that runs several of its coroutines at once.
+[[noreturn, gnu::cold]] inline void throw_not_serialised(const char* what_needs_it) {
+  throw std::logic_error(std::string("dualiter: ") + what_needs_it +
+                         " needs an executor that runs one coroutine at a time, and this "
+                         "dualiter::asio::spawn runs on a thread pool's executor without a "
+                         "strand, where its coroutines would race on state that is not locked. "
+                         "Fix: spawn onto a strand (asio::make_strand(pool)), or an io_context "
+                         "run by one thread");
+}
 }  // namespace detail
 
 /// A single-threaded event loop: a ready queue, and timers on std::chrono::steady_clock.
@@ -405,12 +416,16 @@ class bound_engine {
   bound_engine() noexcept = default;
 
   /// The engine running the awaiting coroutine, or no_running_event_loop naming what needed it.
+  /// On an engine that runs several coroutines at once (engine::serialised), a logic_error:
+  /// what needs a bound engine is a task's, whose state is not locked.
   static bound_engine require(const char* what_needs_it) {
     bound_engine e;
     e.loop_ = event_loop::current();
     if (e.loop_ == nullptr) {
       e.other_ = detail::current_engine;
       if (e.other_ == nullptr) throw no_running_event_loop(what_needs_it);
+      if (!e.other_->serialised()) [[unlikely]]
+        detail::throw_not_serialised(what_needs_it);
     }
     return e;
   }
@@ -462,8 +477,11 @@ class loop_awaiter : public inline_aware, private cancel_point {
   ~loop_awaiter() {
     // Destroyed while it waits (its frame abandoned): on another engine, whose queues other
     // threads may touch meanwhile, the node leaves them under the engine's lock, not by itself.
-    // The test is the one the node's own destructor makes, so the loop pays nothing for it.
-    if (waits()) [[unlikely]]
+    // Whether it still waits is told by node_.waiting, which that engine clears when it resumes
+    // the node or lets go of it (the ownership rule of engine::forget), never by the node's
+    // links, which other threads rewrite as they queue and resume its neighbours. The loop's
+    // node leaves by itself (its destructor): it pays one test of other_.
+    if (other_ != nullptr && node_.waiting) [[unlikely]]
       leave_engine();
   }
   bool await_ready() noexcept { return cancel_point::take_pending(); }
@@ -512,15 +530,7 @@ class loop_awaiter : public inline_aware, private cancel_point {
     }
   }
 
-  bool waits() const noexcept {
-    if constexpr (std::same_as<Node, timer_node>) {
-      return node_.queued() || node_.armed();
-    } else {
-      return node_.queued();
-    }
-  }
   [[gnu::noinline]] void leave_engine() noexcept {
-    if (other_ == nullptr) return;  // the loop's node leaves by itself
     if constexpr (std::same_as<Node, timer_node>) {
       other_->forget_sleeper(node_);
     } else {
@@ -544,6 +554,7 @@ class loop_awaiter : public inline_aware, private cancel_point {
       }
       engine_.schedule(node_);
     } catch (...) {
+      node_.waiting = nullptr;  // the engine kept nothing: there is nothing to forget
       cancel_point::leave();
       if (link != nullptr) detail::reattach(*link, detached);
       throw;

@@ -52,6 +52,9 @@ class wait_for_awaiter : public resumes_on_loop_thread, private cancel_point {
   bool await_ready() noexcept { return cancel_point::take_pending(); }
 
   bool await_suspend(std::coroutine_handle<> waiting) {
+    // Its two branches end on whatever threads they run on: their counts are not locked.
+    if (detail::current_engine != nullptr && !detail::current_engine->serialised()) [[unlikely]]
+      detail::throw_not_serialised("wait_for");
     waiting_ = waiting;
     task_context* const parent = cancel_point::context();
     pending_ = 2;  // the work, and this call

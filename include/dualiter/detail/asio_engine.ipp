@@ -197,6 +197,7 @@ class spawn_base : public dualiter::detail::engine {
   void forget(dualiter::detail::ready_node& node) noexcept final {
     std::lock_guard lock(mutex_);
     node.unlink();
+    node.waiting = nullptr;
   }
 
   dualiter::detail::task_list& tasks() noexcept final { return tasks_; }
@@ -230,7 +231,9 @@ class spawn_base : public dualiter::detail::engine {
       if (ready_.empty()) return;
       dualiter::detail::ready_node& first = ready_.front();
       first.unlink();
-      next = first.waiting;
+      // Let go of, under the lock (the ownership rule of engine::forget): from here on the
+      // node belongs to the coroutine resumed below, on this thread.
+      next = std::exchange(first.waiting, nullptr);
     }
     dualiter::detail::engine_scope scope(this);
     next.resume();
@@ -369,7 +372,10 @@ inline spawn_ref spawn_base::spawn_ref_for_wake() noexcept {
 }
 
 inline void spawn_base::wake(dualiter::detail::ready_node& node) noexcept {
-  if (quiet_.load(std::memory_order_relaxed)) return;  // the spawn lets go of everything
+  if (quiet_.load(std::memory_order_relaxed)) {  // the spawn lets go of everything
+    node.waiting = nullptr;  // nobody else touches it now: the spawn is being torn down
+    return;
+  }
   {
     std::lock_guard lock(mutex_);
     ready_.push_back(node);
@@ -437,6 +443,28 @@ using spawn_signature_t =
                        void(std::exception_ptr,
                             spawn_value_t<std::conditional_t<std::is_void_v<R>, int, R>>)>;
 
+/// True for an executor known to run several handlers at once: a thread pool's (or the system
+/// executor's), directly or inside an any_io_executor. A strand of one, and an io_context's
+/// (assumed run by one thread, as documented), are not.
+template <class Executor>
+struct runs_several_at_once_t : std::false_type {};
+template <class Allocator, unsigned int Bits>
+struct runs_several_at_once_t<net::thread_pool::basic_executor_type<Allocator, Bits>>
+    : std::true_type {};
+template <class Blocking, class Relationship, class Allocator>
+struct runs_several_at_once_t<net::basic_system_executor<Blocking, Relationship, Allocator>>
+    : std::true_type {};
+
+template <class Executor>
+bool runs_several_at_once(const Executor& ex) noexcept {
+  if constexpr (std::is_same_v<Executor, net::any_io_executor>) {
+    return ex.template target<net::thread_pool::executor_type>() != nullptr ||
+           ex.template target<net::system_executor>() != nullptr;
+  } else {
+    return runs_several_at_once_t<Executor>::value;
+  }
+}
+
 template <class Executor, class Handler, class Awaitable>
 class spawn_state final : public spawn_base {
   using awaited = dualiter::detail::owned_result_t<dualiter::await_result_t<Awaitable>>;
@@ -452,7 +480,8 @@ class spawn_state final : public spawn_base {
 
   template <class H, class A>
   spawn_state(const Executor& ex, H&& handler, A&& awaitable)
-      : executor_(ex),
+      : serialised_(!detail::runs_several_at_once(ex)),
+        executor_(ex),
         work_(net::prefer(ex, net::execution::outstanding_work.tracked)),
         handler_(static_cast<H&&>(handler)),
         awaitable_(static_cast<A&&>(awaitable)) {}
@@ -483,12 +512,16 @@ class spawn_state final : public spawn_base {
     let_go_of_queued();
   }
 
-  // Every node still queued leaves: a frame that outlives the spawn (an orphaned task whose
-  // handle escaped) then finds its node in no queue, and does not call forget.
+  // Every node still queued leaves, its `waiting` cleared: a frame that outlives the spawn (an
+  // orphaned task whose handle escaped) then does not call forget (engine::forget's rule).
   void let_go_of_queued() noexcept {
     std::lock_guard lock(mutex_);
-    ready_.clear();
-    timers_.clear();
+    while (!ready_.empty()) {
+      dualiter::detail::ready_node& node = ready_.front();
+      node.unlink();
+      node.waiting = nullptr;
+    }
+    while (!timers_.empty()) timers_.pop().waiting = nullptr;
   }
 
   void schedule(dualiter::detail::ready_node& node) override {
@@ -528,7 +561,10 @@ class spawn_state final : public spawn_base {
     std::lock_guard lock(mutex_);
     node.unlink();
     node.disarm();
+    node.waiting = nullptr;
   }
+
+  bool serialised() const noexcept override { return serialised_; }
 
   /// Called by the driver once the awaitable has finished, on the spawn's executor. Tasks
   /// still pending are cancelled and waited for first, as asyncio.run does (after_turn).
@@ -692,6 +728,7 @@ class spawn_state final : public spawn_base {
     }
   }
 
+  const bool serialised_;  // see engine::serialised
   Executor executor_;
   work_executor work_;  // keeps the context running while the awaitable runs, as co_spawn
   Handler handler_;
@@ -1038,7 +1075,10 @@ dualiter::async_generator<std::string> lines(AsyncReadStream& stream,
     reading.pending = false;
     buffer.resize(old_size + n);
     if (error == net::error::eof) {
-      if (!buffer.empty()) co_yield std::string(std::move(buffer));
+      if (buffer.empty()) co_return;
+      // Without a newline, a final '\r' is the line's own: the line, '\r' and all, must fit.
+      if (buffer.size() > max_line_length) throw line_too_long(max_line_length);
+      co_yield std::string(std::move(buffer));
       co_return;
     }
     if (error) throw DUALITER_ASIO_SYSTEM_ERROR(error);

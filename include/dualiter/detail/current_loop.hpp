@@ -45,9 +45,12 @@ class engine {
   /// and is woken as by wake; else (its timer fired already) nothing.
   virtual void wake_sleeper(timer_node& node) noexcept = 0;
   /// A node whose frame is destroyed while it waits (its coroutine abandoned): it leaves the
-  /// engine's queues, under whatever lock they need (a thread pool without a strand runs
-  /// other coroutines of the engine meanwhile). Called only while the node is queued or armed:
-  /// a node the engine resumed or let go of is neither.
+  /// engine's queues, if it is still in one, under whatever lock they need (a thread pool
+  /// without a strand runs other coroutines of the engine meanwhile, which push and pop the
+  /// node's neighbours). Ownership rule: the engine clears node.waiting, under that lock, when
+  /// it resumes the node or lets go of it; the frame's owner calls forget only while
+  /// node.waiting is still set, so it never reads the queue's links itself, and never calls an
+  /// engine that let go of the node (and may be gone).
   virtual void forget(ready_node& node) noexcept = 0;
   /// forget for a sleeper's node, which may also be in the engine's timers.
   virtual void forget_sleeper(timer_node& node) noexcept = 0;
@@ -60,6 +63,10 @@ class engine {
   /// An engine-specific interface identified by the address of a tag, or nullptr: how
   /// dualiter::asio::use_awaitable finds the Asio spawn it runs in, without RTTI.
   virtual void* find_interface(const void* tag) noexcept = 0;
+  /// False when the engine may run several of its coroutines at once, on several threads (an
+  /// Asio thread pool's executor without a strand): then tasks, whose state is not locked,
+  /// cannot run on it (bound_engine::require throws).
+  virtual bool serialised() const noexcept = 0;
 
  protected:
   engine() noexcept = default;

@@ -204,6 +204,9 @@ class merge_iterator {
 
   void start() {
     const engine_ref engine = detail::require_engine("views::merge");
+    // The children and the consumer share merge_state, which is not locked.
+    if (detail::current_engine != nullptr && !detail::current_engine->serialised()) [[unlikely]]
+      detail::throw_not_serialised("views::merge");
     shared_ = std::make_unique<shared>();
     shared_->engine = engine;
     [&]<std::size_t... I>(std::index_sequence<I...>) {
