@@ -613,6 +613,19 @@ TEST(AsioThreads, many_to_thread_calls_on_a_strand_of_a_four_thread_pool_resume_
   EXPECT_EQ(off_strand.load(), 0);
 }
 
+TEST(AsioThreads, to_thread_works_on_a_thread_pool_without_a_strand_where_tasks_are_refused) {
+  // Its awaiter shares nothing with other coroutines: unlike create_task, it needs no strand.
+  net::thread_pool pool(4);
+  auto one = [](int i) -> task<int> {
+    co_return co_await dualiter::to_thread([i] { return i + 1; });
+  };
+  auto f = dualiter::asio::spawn(pool.get_executor(), dualiter::gather(one(1), one(2), one(3)),
+                                 net::use_future);
+  const auto [a, b, c] = f.get();
+  pool.join();
+  EXPECT_EQ(a + b + c, 9);
+}
+
 TEST(AsioThreads, a_cancelled_to_thread_resumes_at_once_and_the_spawn_completes) {
   net::io_context io;
   auto go = std::make_shared<std::atomic<bool>>(false);

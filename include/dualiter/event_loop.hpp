@@ -417,14 +417,15 @@ class bound_engine {
 
   /// The engine running the awaiting coroutine, or no_running_event_loop naming what needed it.
   /// On an engine that runs several coroutines at once (engine::serialised), a logic_error:
-  /// what needs a bound engine is a task's, whose state is not locked.
-  static bound_engine require(const char* what_needs_it) {
+  /// what needs a bound engine is a task's, whose state is not locked; `own_state_only` when
+  /// the awaiter shares nothing with other coroutines (to_thread), which may then run there.
+  static bound_engine require(const char* what_needs_it, bool own_state_only = false) {
     bound_engine e;
     e.loop_ = event_loop::current();
     if (e.loop_ == nullptr) {
       e.other_ = detail::current_engine;
       if (e.other_ == nullptr) throw no_running_event_loop(what_needs_it);
-      if (!e.other_->serialised()) [[unlikely]]
+      if (!own_state_only && !e.other_->serialised()) [[unlikely]]
         detail::throw_not_serialised(what_needs_it);
     }
     return e;

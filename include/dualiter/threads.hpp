@@ -193,15 +193,15 @@ class to_thread_awaiter : public inline_aware, private cancel_point {
       call_->release();
     }
     // Cancelled, then destroyed before it resumed: the loop's node leaves by itself, another
-    // engine's under that engine's lock.
-    if (wake_.queued() && engine_.other() != nullptr) engine_.other()->forget(wake_);
+    // engine's under that engine's lock, told by waiting (engine::forget's ownership rule).
+    if (engine_.other() != nullptr && wake_.waiting) engine_.other()->forget(wake_);
   }
 
   bool await_ready() noexcept { return cancel_point::take_pending(); }
 
   template <class Promise>
   void await_suspend(std::coroutine_handle<Promise> h) {
-    engine_ = bound_engine::require("to_thread");
+    engine_ = bound_engine::require("to_thread", /*own_state_only=*/true);
     remote_core& core = detail::remote_of(engine_);
     auto made = std::make_unique<call>(core, std::move(function_), std::move(args_));
     made->waiting = h;
@@ -264,7 +264,7 @@ class to_thread_operation {
       : function_(std::move(f)), args_(std::move(args)...) {}
 
   to_thread_awaiter<result, F, Args...> operator co_await() && {
-    (void)bound_engine::require("to_thread");  // no_running_event_loop before anything moves
+    (void)bound_engine::require("to_thread", true);  // no_running_event_loop before anything moves
     return std::apply(
         [&](Args&... args) {
           return to_thread_awaiter<result, F, Args...>(std::move(function_), std::move(args)...);
