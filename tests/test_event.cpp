@@ -15,6 +15,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -23,13 +24,8 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
-
-namespace {
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
-}  // namespace
 
 TEST(event, set_wakes_every_waiter_in_order_through_the_loop) {
   dualiter::run([]() -> task<> {

@@ -16,6 +16,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -24,6 +25,7 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
 
 namespace {
@@ -32,9 +34,6 @@ task<> acquire_and_hold(lock& l) {
   auto held = co_await l.acquire();
 }
 
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
 }  // namespace
 
 TEST(lock, excludes_and_hands_over_in_the_order_of_arrival) {

@@ -22,6 +22,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -33,6 +34,7 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
 
 static_assert(dualiter::AsyncIterable<queue<int>&>);
@@ -40,14 +42,7 @@ static_assert(!dualiter::SyncIterable<queue<int>&>);
 static_assert(
     std::is_same_v<dualiter::await_result_t<decltype(std::declval<queue<int>&>().get())>, int>);
 
-namespace {
-
-// Lets every coroutine scheduled so far run (and those they schedule, a few levels deep).
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(queue, nowait_operations_are_fifo_and_count_as_python_does) {
   queue<std::string> q(2);

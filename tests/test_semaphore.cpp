@@ -17,6 +17,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -25,6 +26,7 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
 
 namespace {
@@ -33,9 +35,6 @@ task<> acquire_and_hold(semaphore& s) {
   auto held = co_await s.acquire();
 }
 
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
 }  // namespace
 
 TEST(semaphore, never_lets_more_than_its_value_hold_it_at_once) {
