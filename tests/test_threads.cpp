@@ -253,6 +253,34 @@ TEST(threads, run_coroutine_threadsafe_future_completes_when_the_run_ends_first)
   }
 }
 
+TEST(threads, two_to_thread_calls_that_wait_for_each_other_run_at_once) {
+  // The pool counted a thread already notified of the first call as idle for the second, which
+  // then queued behind the first: calls that need each other waited forever (Python's pool
+  // runs them at once). First among the to_thread tests: it needs a pool below its limit, with
+  // one idle thread, as the first call leaves it.
+  std::atomic<int> arrived{0};
+  auto meet = [&arrived] {
+    arrived.fetch_add(1);
+    // Bounded, so that a failure is an answer rather than a hang.
+    const auto give_up = std::chrono::steady_clock::now() + 20s;
+    while (arrived.load() < 2) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::this_thread::yield();
+    }
+    return true;
+  };
+  const bool met = dualiter::run([](decltype(meet)& meet) -> task<bool> {
+    co_await dualiter::to_thread([] {});  // one thread, idle now
+    auto call = [](decltype(meet)& m) -> task<bool> { co_return co_await dualiter::to_thread(m); };
+    auto first = dualiter::create_task(call(meet));
+    auto second = dualiter::create_task(call(meet));
+    const bool a = co_await first;
+    const bool b = co_await second;
+    co_return a&& b;
+  }(meet));
+  EXPECT_TRUE(met);
+}
+
 TEST(threads, to_thread_runs_elsewhere_and_resumes_on_the_loop_thread) {
   const std::thread::id loop_thread = std::this_thread::get_id();
   auto [result, ran_elsewhere, back_on_loop] =
@@ -316,6 +344,38 @@ TEST(threads, a_cancelled_to_thread_resumes_at_once_and_its_result_is_dropped) {
       was_cancelled = true;
     }
     release = true;  // the thread finishes after the awaiting frame is gone
+    co_return was_cancelled;
+  }());
+  EXPECT_TRUE(cancelled);
+  while (!finished.load()) std::this_thread::yield();
+}
+
+TEST(threads, a_to_thread_await_cancelled_from_under_sync_wait_resumes_on_its_own_loop) {
+  // Was a null dereference: the cancellation scheduled the awaiting coroutine on current_loop,
+  // which sync_wait hides.
+  std::atomic<bool> release{false};
+  std::atomic<bool> finished{false};
+  const bool cancelled = dualiter::run([&]() -> task<bool> {
+    auto waiter =
+        dualiter::create_task([](std::atomic<bool>* go, std::atomic<bool>* done) -> task<int> {
+          co_return co_await dualiter::to_thread([go, done] {
+            while (!go->load()) std::this_thread::yield();
+            *done = true;
+            return 1;
+          });
+        }(&release, &finished));
+    co_await dualiter::yield_now();  // the call is on its thread now
+    dualiter::sync_wait([](dualiter::task_handle<int>& t) -> task<> {
+      EXPECT_TRUE(t.cancel());
+      co_return;
+    }(waiter));
+    bool was_cancelled = false;
+    try {
+      (void)co_await waiter;
+    } catch (const dualiter::cancelled_error&) {
+      was_cancelled = true;
+    }
+    release = true;
     co_return was_cancelled;
   }());
   EXPECT_TRUE(cancelled);

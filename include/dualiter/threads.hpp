@@ -89,13 +89,17 @@ class thread_pool {
   /// Any thread. May throw (a thread cannot start, std::bad_alloc) with nothing queued.
   void submit(pool_job& job) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (idle_ == 0 && threads_.size() < limit_) {
+    // An idle thread for every queued job, up to the limit: counting the idle threads alone
+    // would count one that was notified of the previous job and has not taken it yet, and two
+    // calls that wait for each other would then run one after the other, forever.
+    if (queued_ >= idle_ && threads_.size() < limit_) {
       threads_.reserve(limit_);
       threads_.emplace_back([this] { work(); });
     }
     job.next_job = nullptr;
     *tail_ = &job;
     tail_ = &job.next_job;
+    ++queued_;
     work_.notify_one();
   }
 
@@ -114,6 +118,7 @@ class thread_pool {
       pool_job* const job = head_;
       head_ = job->next_job;
       if (head_ == nullptr) tail_ = &head_;
+      --queued_;
       lock.unlock();
       job->execute();
       lock.lock();
@@ -127,6 +132,7 @@ class thread_pool {
   pool_job** tail_ = &head_;
   std::size_t limit_;
   std::size_t idle_ = 0;
+  std::size_t queued_ = 0;  // jobs no thread has taken yet
   bool stopping_ = false;
 };
 
@@ -205,7 +211,7 @@ class to_thread_awaiter : public inline_aware, private cancel_point {
   void await_suspend(std::coroutine_handle<Promise> h) {
     event_loop& loop = detail::require_embedded_loop("to_thread");
     remote_core& core = detail::current_remote->get();
-    (void)loop;
+    loop_ = &loop;
     auto made = std::make_unique<call>(core, std::move(function_), std::move(args_));
     made->waiting = h;
     resume_link* const link = detail::link_of(h);
@@ -248,12 +254,15 @@ class to_thread_awaiter : public inline_aware, private cancel_point {
     // Resume now, with cancelled_error; the function runs on, its outcome is dropped.
     (void)self.call_->resumption().settle();
     self.wake_.waiting = self.call_->waiting;
-    loop_access::schedule(*detail::current_loop, self.wake_);
+    // Its own loop: a request may come from code where current_loop is another loop, or none
+    // (under sync_wait inside the run).
+    loop_access::schedule(*self.loop_, self.wake_);
   }
 
   F function_;
   std::tuple<Args...> args_;
   call* call_ = nullptr;
+  event_loop* loop_ = nullptr;
   ready_node wake_;
 };
 
