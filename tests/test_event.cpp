@@ -1,5 +1,6 @@
 // event, from asyncio.Event's documented semantics.
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -119,4 +120,53 @@ TEST(event, an_event_destroyed_under_its_waiters_lets_them_go) {
     co_await settle();
     EXPECT_FALSE(never.done());
   }());
+}
+
+TEST(event, a_waiter_woken_before_the_event_was_destroyed_returns) {
+  // It has what it waited for: the event was set. It used to throw std::logic_error.
+  std::string outcome = dualiter::run([]() -> task<std::string> {
+    auto e = std::make_unique<event>();
+    auto waiter = create_task([](event& e) -> task<std::string> {
+      co_await e.wait();
+      co_return "returned";
+    }(*e));
+    co_await settle();
+    e->set();
+    e.reset();  // before the waiter resumed
+    co_return co_await waiter;
+  }());
+  EXPECT_EQ(outcome, "returned");
+}
+
+namespace {
+// Waits again each time it is cancelled: its run lets go of it (see test_queue.cpp).
+task<> wait_whatever_happens(event& e, int& resumed) {
+  while (true) {
+    try {
+      co_await e.wait();
+      ++resumed;
+    } catch (const cancelled_error&) {
+    }
+  }
+}
+}  // namespace
+
+TEST(event, set_passes_over_a_waiter_let_go_of_by_its_ended_run) {
+  // Was a use-after-free (under ASan): set() scheduled it on its destroyed loop.
+  event e;
+  int resumed = 0;
+  std::optional<dualiter::task_handle<void>> stubborn;
+  {
+    auto loop = std::make_unique<dualiter::event_loop>();
+    loop->run(
+        [](event& e, int& resumed, std::optional<dualiter::task_handle<void>>& keep) -> task<> {
+          keep.emplace(create_task(wait_whatever_happens(e, resumed)));
+          co_await settle();
+        }(e, resumed, stubborn));
+  }
+  e.set();
+  EXPECT_TRUE(e.is_set());
+  dualiter::run(settle());
+  EXPECT_EQ(resumed, 0);
+  stubborn.reset();
 }

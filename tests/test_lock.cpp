@@ -1,4 +1,6 @@
 // lock, from asyncio.Lock's documented semantics, with its guard.
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -168,4 +170,38 @@ TEST(lock, a_waiter_whose_frame_is_destroyed_passes_the_lock_on) {
     EXPECT_TRUE(next_got_it);
     EXPECT_FALSE(l.locked());
   }());
+}
+
+namespace {
+// Waits again each time it is cancelled: its run lets go of it (see test_queue.cpp).
+task<> acquire_whatever_happens(lock& l, int& resumed) {
+  while (true) {
+    try {
+      auto held = co_await l.acquire();
+      ++resumed;
+    } catch (const cancelled_error&) {
+    }
+  }
+}
+}  // namespace
+
+TEST(lock, release_passes_over_a_waiter_let_go_of_by_its_ended_run) {
+  // Was a use-after-free: release handed the lock to that waiter, on its destroyed loop, and
+  // the lock stayed locked for good.
+  lock l;
+  auto held = dualiter::sync_wait(l.acquire());
+  int resumed = 0;
+  std::optional<dualiter::task_handle<void>> stubborn;
+  {
+    auto loop = std::make_unique<dualiter::event_loop>();
+    loop->run(
+        [](lock& l, int& resumed, std::optional<dualiter::task_handle<void>>& keep) -> task<> {
+          keep.emplace(create_task(acquire_whatever_happens(l, resumed)));
+          co_await settle();
+        }(l, resumed, stubborn));
+  }
+  held.unlock();
+  EXPECT_FALSE(l.locked());
+  EXPECT_EQ(resumed, 0);
+  stubborn.reset();
 }

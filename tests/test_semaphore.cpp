@@ -2,6 +2,8 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -141,4 +143,37 @@ TEST(semaphore, a_waiter_whose_frame_is_destroyed_passes_its_unit_on) {
     EXPECT_EQ(s.value(), 1);
     co_await settle();
   }());
+}
+
+namespace {
+// Waits again each time it is cancelled: its run lets go of it (see test_queue.cpp).
+task<> acquire_whatever_happens(semaphore& s, int& resumed) {
+  while (true) {
+    try {
+      auto held = co_await s.acquire();
+      ++resumed;
+    } catch (const cancelled_error&) {
+    }
+  }
+}
+}  // namespace
+
+TEST(semaphore, release_passes_over_a_waiter_let_go_of_by_its_ended_run) {
+  // Was a use-after-free: release handed the unit to that waiter, on its destroyed loop, and
+  // the unit was lost.
+  semaphore s(0);
+  int resumed = 0;
+  std::optional<dualiter::task_handle<void>> stubborn;
+  {
+    auto loop = std::make_unique<dualiter::event_loop>();
+    loop->run(
+        [](semaphore& s, int& resumed, std::optional<dualiter::task_handle<void>>& keep) -> task<> {
+          keep.emplace(create_task(acquire_whatever_happens(s, resumed)));
+          co_await settle();
+        }(s, resumed, stubborn));
+  }
+  s.release();
+  EXPECT_EQ(s.value(), 1);
+  EXPECT_EQ(resumed, 0);
+  stubborn.reset();
 }

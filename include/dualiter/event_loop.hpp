@@ -130,7 +130,9 @@ class event_loop {
     explicit running_scope(event_loop& loop) noexcept
         : loop_(loop),
           saved_(std::exchange(detail::current_loop, &loop)),
-          saved_remote_(std::exchange(detail::current_remote, &loop.remote_)) {
+          saved_remote_(std::exchange(detail::current_remote, &loop.remote_)),
+          run_{detail::last_run_id.fetch_add(1, std::memory_order_relaxed) + 1,
+               std::exchange(detail::innermost_run, &run_)} {
       loop.running_ = true;
     }
     running_scope(const running_scope&) = delete;
@@ -147,12 +149,14 @@ class event_loop {
       loop_.running_ = false;
       detail::current_loop = saved_;
       detail::current_remote = saved_remote_;
+      detail::innermost_run = run_.outer;
     }
 
    private:
     event_loop& loop_;
     event_loop* saved_;
     detail::remote_slot* saved_remote_;
+    detail::live_run run_;
   };
 
   bool run_once();

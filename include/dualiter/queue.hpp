@@ -7,6 +7,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -72,8 +73,13 @@ struct invalid_queue_item {
 ///
 /// Awaits that need not wait need no engine (a get from a non-empty queue works under
 /// sync_wait, as in asyncio); one that must wait outside any engine throws
-/// no_running_event_loop. Destroying a queue while coroutines wait on it lets go of them:
-/// they are never resumed.
+/// no_running_event_loop.
+///
+/// Lifetimes. Destroying a queue while coroutines wait on it lets go of them: they are never
+/// resumed. Those woken already are: a getter or putter then throws std::logic_error (the
+/// item or slot promised to it went with the queue), a joiner returns. A coroutine still
+/// waiting when the loop's run it waits in ends is let go of as well: later puts and gets pass
+/// it over, and it is never resumed.
 template <class T>
 class queue {
   static_assert(std::is_object_v<T> && std::is_same_v<T, std::remove_cv_t<T>>,
@@ -174,7 +180,7 @@ class queue {
     }
     item_type await_resume() {
       if (!resume_with_item()) throw queue_shut_down();
-      return queue_->take();
+      return queue_->take_promised();
     }
 
    protected:
@@ -278,7 +284,7 @@ class queue {
     void await_suspend(std::coroutine_handle<Promise> h) noexcept {
       waiter::suspend(queue_->joiners_, h);
     }
-    void await_resume() { waiter::resume_or_throw("queue"); }
+    void await_resume() { waiter::end_wait(); }
 
    private:
     static void on_cancel(detail::cancel_point& point) noexcept {
@@ -340,7 +346,15 @@ class queue {
       anext_result<item_type&&> await_resume() {
         if (!get_awaiter::resume_with_item()) return {};
         iterator_->current_.reset();
-        return anext_result<item_type&&>(&iterator_->current_.emplace(get_awaiter::queue_->take()));
+        queue& q = *get_awaiter::queue_;
+        try {
+          iterator_->current_.emplace(std::move(q.items_.front()));  // the only move
+        } catch (...) {
+          q.promise_item();  // it stays first in the queue, for the next getter
+          throw;
+        }
+        q.drop_front();
+        return anext_result<item_type&&>(&*iterator_->current_);
       }
 
      private:
@@ -381,23 +395,57 @@ class queue {
     ++unfinished_;
     promise_item();
   }
-  // The first item out; a slot free for the first putter if one waits.
+  // The first item out; a slot free for the first putter if one waits. If moving it out throws,
+  // it stays first in the queue (strong guarantee): T's own move is the only one, the result
+  // is elided into the caller's (NRVO; C++ does not promise it, so a T whose move may throw
+  // takes the longer way).
   item_type take() {
-    item_type item(std::move(items_.front()));
+    if constexpr (std::is_nothrow_move_constructible_v<item_type>) {
+      item_type item(std::move(items_.front()));
+      drop_front();
+      return item;
+    } else {
+      struct drop_unless_thrown {
+        queue& q;
+        int exceptions = std::uncaught_exceptions();
+        ~drop_unless_thrown() {
+          if (std::uncaught_exceptions() == exceptions) q.drop_front();
+        }
+      } drop{*this};
+      return item_type(std::move(items_.front()));
+    }
+  }
+  // take() for a getter the item was promised to: if it cannot take it, the next getter can.
+  item_type take_promised() {
+    if constexpr (std::is_nothrow_move_constructible_v<item_type>) {
+      return take();
+    } else {
+      try {
+        return take();
+      } catch (...) {
+        promise_item();
+        throw;
+      }
+    }
+  }
+  void drop_front() noexcept {
     items_.pop_front();
     promise_slot();
-    return item;
   }
   void promise_item() noexcept {
-    if (getters_.empty() || size() == 0) return;
+    if (size() == 0) return;
+    get_awaiter* const getter = getters_.first_live<get_awaiter>();
+    if (getter == nullptr) return;
     ++promised_;
-    static_cast<get_awaiter&>(getters_.front()).promised_item_ = true;
+    getter->promised_item_ = true;
     getters_.wake_first(woken_getters_);
   }
   void promise_slot() noexcept {
-    if (putters_.empty() || full()) return;
+    if (full()) return;
+    put_awaiter* const putter = putters_.first_live<put_awaiter>();
+    if (putter == nullptr) return;
     ++reserved_slots_;
-    static_cast<put_awaiter&>(putters_.front()).promised_slot_ = true;
+    putter->promised_slot_ = true;
     putters_.wake_first(woken_putters_);
   }
 
