@@ -1,4 +1,5 @@
 // lock, from asyncio.Lock's documented semantics, with its guard.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -204,4 +205,37 @@ TEST(lock, release_passes_over_a_waiter_let_go_of_by_its_ended_run) {
   EXPECT_FALSE(l.locked());
   EXPECT_EQ(resumed, 0);
   stubborn.reset();
+}
+
+namespace {
+task<> hold_for_two_turns(lock& l, int& inside, int& most_inside) {
+  auto held = co_await l.acquire();
+  most_inside = std::max(most_inside, ++inside);
+  co_await yield_now();
+  co_await yield_now();
+  --inside;
+}
+}  // namespace
+
+TEST(lock, release_by_hand_while_the_lock_is_handed_to_a_waiter_throws_as_python_does) {
+  // The lock is the woken waiter's until it resumes; releasing it again used to hand it to the
+  // next waiter as well: two holders at once.
+  const int most_inside = dualiter::run([]() -> task<int> {
+    lock l;
+    int inside = 0;
+    int most = 0;
+    auto held = co_await l.acquire();
+    auto first = create_task(hold_for_two_turns(l, inside, most));
+    auto second = create_task(hold_for_two_turns(l, inside, most));
+    co_await settle();
+    held.unlock();  // handed to `first`, which has not resumed yet
+    EXPECT_TRUE(l.locked());
+    const std::string message = error_of([&] { l.release(); });
+    EXPECT_TRUE(contains(message, "Lock is not acquired")) << message;
+    co_await first;
+    co_await second;
+    EXPECT_FALSE(l.locked());
+    co_return most;
+  }());
+  EXPECT_EQ(most_inside, 1);
 }

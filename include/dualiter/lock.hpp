@@ -44,12 +44,19 @@ class lock {
   /// Releases the lock, handing it to the first waiter if there is one. For code that manages
   /// the lock by hand (guard::detach); a guard releases by itself. Python: release(); as there,
   /// any coroutine may release it, and releasing a lock that is not locked throws
-  /// std::runtime_error ("Lock is not acquired").
+  /// std::runtime_error ("Lock is not acquired"). So does releasing it while it is handed to a
+  /// waiter that has not resumed yet: the lock is that waiter's, and Python's is not acquired
+  /// then either (else two coroutines would go on holding it).
   void release() {
     if (!locked_) {
       throw std::runtime_error(
           "dualiter: lock::release: the lock is not acquired (Python: RuntimeError: Lock is not "
           "acquired.)");
+    }
+    if (!woken_.empty()) {
+      throw std::runtime_error(
+          "dualiter: lock::release: the lock is not acquired: it was handed to a waiting "
+          "coroutine that has not resumed yet (Python: RuntimeError: Lock is not acquired.)");
     }
     pass_on();
   }
