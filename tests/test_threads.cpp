@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <dualiter/cancellation.hpp>
+#include <dualiter/event.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
@@ -49,7 +50,7 @@ class resumed_from_thread {
   ~resumed_from_thread() {
     for (std::thread& t : threads_) t.join();
   }
-  std::thread::id resumer_;
+  std::atomic<std::thread::id> resumer_;  // written by every resuming thread at once
 
  private:
   std::vector<std::thread> threads_;
@@ -114,6 +115,27 @@ TEST(threads, call_soon_threadsafe_from_eight_threads_runs_every_call_once_on_th
   int wrong = 0;
   for (int s : seen) wrong += s != 1;
   EXPECT_EQ(wrong, 0);
+}
+
+TEST(threads, the_first_post_from_another_thread_reaches_a_loop_busy_with_its_own_turns) {
+  // The loop looked for posts through a relaxed load of the remote queue, which the posting
+  // thread had just made: a data race under ThreadSanitizer (the queue's mutex and flags were
+  // not yet seen made). Here no stand-in has made the queue on the loop's thread first.
+  event_loop loop;
+  bool ran = false;  // touched on the loop thread only
+  std::thread poster;
+  const int turns = loop.run([&]() -> task<int> {
+    poster = std::thread([&] { loop.call_soon_threadsafe([&] { ran = true; }); });
+    int n = 0;
+    while (!ran) {
+      co_await dualiter::yield_now();
+      ++n;
+    }
+    co_return n;
+  }());
+  poster.join();
+  EXPECT_TRUE(ran);
+  EXPECT_GT(turns, 0);
 }
 
 TEST(threads, call_soon_threadsafe_keeps_each_threads_order) {
@@ -382,6 +404,54 @@ TEST(threads, a_to_thread_await_cancelled_from_under_sync_wait_resumes_on_its_ow
   while (!finished.load()) std::this_thread::yield();
 }
 
+TEST(threads, a_to_thread_whose_function_fails_to_move_leaves_nothing_for_run_to_wait_for) {
+  // Was a hang: the call counted as outstanding before the function was moved into it, and
+  // the loop then waited for its result forever instead of reporting that nothing could
+  // resume the awaitable. A watchdog ends the run after a long while if it hangs.
+  struct fails_to_move {
+    int* moves_until_failure;
+    explicit fails_to_move(int* countdown) : moves_until_failure(countdown) {}
+    fails_to_move(fails_to_move&& other) : moves_until_failure(other.moves_until_failure) {
+      if (*moves_until_failure > 0 && --*moves_until_failure == 0) {
+        throw std::runtime_error("the function failed to move");
+      }
+    }
+    int operator()() const { return 1; }
+  };
+  event_loop loop;
+  std::promise<void> finished;
+  bool watchdog_fired = false;  // set on the loop thread
+  dualiter::event never_set;
+  std::thread watchdog([&, done = finished.get_future()] {
+    if (done.wait_for(10s) == std::future_status::ready) return;
+    loop.call_soon_threadsafe([&] {
+      watchdog_fired = true;
+      never_set.set();
+    });
+  });
+  int countdown = 0;
+  std::string awaited;
+  const std::string ended = error_of([&] {
+    loop.run([](int& countdown, dualiter::event& e, std::string& awaited) -> task<> {
+      auto call = dualiter::to_thread(fails_to_move(&countdown));
+      // The first move makes the awaiter; the second, into the call on its way to the pool,
+      // fails.
+      countdown = 2;
+      try {
+        (void)co_await std::move(call);
+      } catch (const std::runtime_error& error) {
+        awaited = error.what();
+      }
+      co_await e.wait();
+    }(countdown, never_set, awaited));
+  });
+  finished.set_value();
+  watchdog.join();
+  EXPECT_EQ(awaited, "the function failed to move");
+  EXPECT_FALSE(watchdog_fired);
+  EXPECT_TRUE(contains(ended, "nothing is scheduled")) << ended;
+}
+
 TEST(threads, to_thread_outside_a_loop_is_an_error) {
   auto message = error_of(
       [] { dualiter::sync_wait([]() -> task<> { co_await dualiter::to_thread([] {}); }()); });
@@ -398,7 +468,7 @@ TEST(threads, a_foreign_awaiter_resuming_from_another_thread_continues_on_the_lo
     co_return std::this_thread::get_id() == loop_thread;
   }());
   EXPECT_TRUE(on_loop);
-  EXPECT_NE(foreign.resumer_, loop_thread);
+  EXPECT_NE(foreign.resumer_.load(), loop_thread);
 }
 
 TEST(threads, many_tasks_resumed_from_other_threads_all_finish_on_the_loop) {

@@ -144,7 +144,7 @@ template <class R, class F, class... Args>
 class thread_call final : public pool_job, public remote_work {
  public:
   thread_call(remote_core& core, F&& f, std::tuple<Args...>&& args)
-      : resumption_(core), function_(std::move(f)), args_(std::move(args)) {}
+      : function_(std::move(f)), args_(std::move(args)), resumption_(core) {}
 
   result_slot<R> result;
   std::coroutine_handle<> waiting;
@@ -183,9 +183,11 @@ class thread_call final : public pool_job, public remote_work {
   }
   void drop() noexcept override { release(); }
 
-  remote_resumption resumption_;
   F function_;
   std::tuple<Args...> args_;
+  // Made last: it counts the call as outstanding for the loop, which then waits for it, so
+  // it must not exist if moving the function or its arguments in throws.
+  remote_resumption resumption_;
   std::atomic<int> refs_{2};
 };
 
@@ -331,7 +333,8 @@ auto to_thread(F&& f, Args&&... args) {
 /// loop's run ended first (run cancels the tasks still pending), or std::future_error
 /// (broken_promise) when the task was let go of unfinished or the loop was destroyed before
 /// starting it. Posted to a loop that is not running, it starts at the next run. Do not wait on
-/// the future from the loop's own thread: that thread is the one that would fulfil it.
+/// the future from the loop's own thread: that thread is the one that would fulfil it. `loop`
+/// must be alive during this call, as for call_soon_threadsafe.
 template <class A>
 auto run_coroutine_threadsafe(A&& awaitable, event_loop& loop) {
   assert_awaitable<A>();
