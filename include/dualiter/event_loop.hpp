@@ -97,6 +97,12 @@ class event_loop {
   /// nothing is lost silently); the calls queued after it stay queued. `f` is moved into a
   /// heap-allocated node: std::bad_alloc, or an exception from that move, leaves nothing
   /// queued.
+  ///
+  /// The loop cannot know which calls are still to come: if run's awaitable waits only for
+  /// work that other threads have yet to post (a queue fed by call_soon_threadsafe) and the
+  /// loop runs out of everything else first, run throws its "nothing is scheduled" error, where
+  /// asyncio would wait forever. Run the producing work with to_thread: while a to_thread call
+  /// is outstanding, the loop waits for posts.
   template <class F>
   void call_soon_threadsafe(F&& f);
 
