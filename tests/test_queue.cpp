@@ -602,3 +602,21 @@ TEST(queue, an_item_the_iteration_fails_to_move_out_stays_in_the_queue) {
     EXPECT_EQ(seen, (std::vector<int>{1, 2})) << "failing move " << failing_move;
   }
 }
+
+TEST(queue, a_put_awaited_twice_throws_instead_of_putting_its_item_again) {
+  // Its item was moved into the queue by the first await; the second used to put the
+  // moved-from item: for an int, the same value twice.
+  queue<int> q;
+  const std::string message = dualiter::sync_wait([](queue<int>& q) -> task<std::string> {
+    auto put = q.put(1);
+    co_await put;
+    try {
+      co_await put;
+    } catch (const std::logic_error& e) {
+      co_return e.what();
+    }
+    co_return "no error";
+  }(q));
+  EXPECT_TRUE(contains(message, "awaited already")) << message;
+  EXPECT_EQ(q.size(), 1u);
+}

@@ -46,6 +46,13 @@ class queue_shut_down : public std::runtime_error {
 };
 
 namespace detail {
+[[noreturn, gnu::cold]] inline void throw_put_awaited_twice() {
+  throw std::logic_error(
+      "dualiter: queue::put: this put was awaited already (its item is in the queue, or was "
+      "dropped); call put() again to put another (Python: RuntimeError: cannot reuse already "
+      "awaited coroutine)");
+}
+
 // Stands for an invalid T after the assertion: takes anything, so that no second error follows.
 struct invalid_queue_item {
   invalid_queue_item() = default;
@@ -304,18 +311,27 @@ class queue {
   }
 
   /// What put() returns: it holds the item until the put is done (an item whose put was
-  /// cancelled is destroyed with it).
+  /// cancelled is destroyed with it). It can be awaited once; a second await throws
+  /// std::logic_error.
   class put_operation {
    public:
-    put_awaiter operator co_await() & noexcept { return put_awaiter(*queue_, item_); }
-    put_awaiter operator co_await() && noexcept { return put_awaiter(*queue_, item_); }
+    put_awaiter operator co_await() & { return awaiter(); }
+    put_awaiter operator co_await() && { return awaiter(); }
 
    private:
     friend class queue;
     template <class U>
     put_operation(queue& q, U&& item) : queue_(&q), item_(static_cast<U&&>(item)) {}
+    // Once only: a second await would put the moved-from item (an int, twice).
+    put_awaiter awaiter() {
+      if (awaited_) [[unlikely]]
+        detail::throw_put_awaited_twice();
+      awaited_ = true;
+      return put_awaiter(*queue_, item_);
+    }
     queue* queue_;
     item_type item_;
+    bool awaited_ = false;
   };
 
   /// Puts `item`, waiting while the queue is full; throws queue_shut_down once it is shut down.
