@@ -71,7 +71,9 @@ struct invalid_queue_item {
 /// can take it. A waiter cancelled (or whose frame is destroyed) before it resumed passes what
 /// was promised to it to the next waiter, and its await throws cancelled_error; the item of a
 /// cancelled put was not put. Items live in one ring buffer that grows by doubling: no
-/// allocation per item.
+/// allocation per item. A put or get whose move of the item throws changes nothing (the item
+/// stays where it was), but for a T that cannot be copied and can throw while moving, which
+/// growing the buffer may leave moved-from, as std::vector does.
 ///
 /// Counting: size() counts the items a get would take now, not those promised to woken getters
 /// that have not resumed yet; full() counts those too, and slots promised to woken putters, as
