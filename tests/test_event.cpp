@@ -1,6 +1,5 @@
 // event, from asyncio.Event's documented semantics.
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -155,18 +154,17 @@ TEST(event, set_passes_over_a_waiter_let_go_of_by_its_ended_run) {
   // Was a use-after-free (under ASan): set() scheduled it on its destroyed loop.
   event e;
   int resumed = 0;
-  std::optional<dualiter::task_handle<void>> stubborn;
+  std::vector<dualiter::task_handle<void>> stubborn;
   {
     auto loop = std::make_unique<dualiter::event_loop>();
-    loop->run(
-        [](event& e, int& resumed, std::optional<dualiter::task_handle<void>>& keep) -> task<> {
-          keep.emplace(create_task(wait_whatever_happens(e, resumed)));
-          co_await settle();
-        }(e, resumed, stubborn));
+    loop->run([](event& e, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+      keep.push_back(create_task(wait_whatever_happens(e, resumed)));
+      co_await settle();
+    }(e, resumed, stubborn));
   }
   e.set();
   EXPECT_TRUE(e.is_set());
   dualiter::run(settle());
   EXPECT_EQ(resumed, 0);
-  stubborn.reset();
+  stubborn.clear();
 }

@@ -1,7 +1,6 @@
 // lock, from asyncio.Lock's documented semantics, with its guard.
 #include <algorithm>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -192,19 +191,18 @@ TEST(lock, release_passes_over_a_waiter_let_go_of_by_its_ended_run) {
   lock l;
   auto held = dualiter::sync_wait(l.acquire());
   int resumed = 0;
-  std::optional<dualiter::task_handle<void>> stubborn;
+  std::vector<dualiter::task_handle<void>> stubborn;
   {
     auto loop = std::make_unique<dualiter::event_loop>();
-    loop->run(
-        [](lock& l, int& resumed, std::optional<dualiter::task_handle<void>>& keep) -> task<> {
-          keep.emplace(create_task(acquire_whatever_happens(l, resumed)));
-          co_await settle();
-        }(l, resumed, stubborn));
+    loop->run([](lock& l, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+      keep.push_back(create_task(acquire_whatever_happens(l, resumed)));
+      co_await settle();
+    }(l, resumed, stubborn));
   }
   held.unlock();
   EXPECT_FALSE(l.locked());
   EXPECT_EQ(resumed, 0);
-  stubborn.reset();
+  stubborn.clear();
 }
 
 namespace {

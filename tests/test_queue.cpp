@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -519,20 +518,20 @@ TEST(queue, a_getter_let_go_of_by_its_ended_run_is_passed_over_by_later_puts) {
   // loop, destroyed by then; the item was lost to every later getter.
   queue<int> q;
   int resumed = 0;
-  std::optional<dualiter::task_handle<void>> stubborn;
+  std::vector<dualiter::task_handle<void>> stubborn;
   {
     auto loop = std::make_unique<dualiter::event_loop>();
-    loop->run([](queue<int>& q, int& resumed,
-                 std::optional<dualiter::task_handle<void>>& keep) -> task<> {
-      keep.emplace(create_task(get_whatever_happens(q, resumed)));
-      co_await settle();
-    }(q, resumed, stubborn));
+    loop->run(
+        [](queue<int>& q, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+          keep.push_back(create_task(get_whatever_happens(q, resumed)));
+          co_await settle();
+        }(q, resumed, stubborn));
   }
   q.put_nowait(1);
   EXPECT_EQ(q.size(), 1u);
   EXPECT_EQ(dualiter::run(q.get()), 1);  // a getter of a new run takes it
   EXPECT_EQ(resumed, 0);
-  stubborn.reset();
+  stubborn.clear();
 }
 
 namespace {

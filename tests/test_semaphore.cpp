@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <limits>
 #include <memory>
-#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -163,17 +162,17 @@ TEST(semaphore, release_passes_over_a_waiter_let_go_of_by_its_ended_run) {
   // the unit was lost.
   semaphore s(0);
   int resumed = 0;
-  std::optional<dualiter::task_handle<void>> stubborn;
+  std::vector<dualiter::task_handle<void>> stubborn;
   {
     auto loop = std::make_unique<dualiter::event_loop>();
     loop->run(
-        [](semaphore& s, int& resumed, std::optional<dualiter::task_handle<void>>& keep) -> task<> {
-          keep.emplace(create_task(acquire_whatever_happens(s, resumed)));
+        [](semaphore& s, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+          keep.push_back(create_task(acquire_whatever_happens(s, resumed)));
           co_await settle();
         }(s, resumed, stubborn));
   }
   s.release();
   EXPECT_EQ(s.value(), 1);
   EXPECT_EQ(resumed, 0);
-  stubborn.reset();
+  stubborn.clear();
 }
