@@ -15,6 +15,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -23,13 +24,8 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
-
-namespace {
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
-}  // namespace
 
 TEST(event, set_wakes_every_waiter_in_order_through_the_loop) {
   dualiter::run([]() -> task<> {
@@ -123,4 +119,52 @@ TEST(event, an_event_destroyed_under_its_waiters_lets_them_go) {
     co_await settle();
     EXPECT_FALSE(never.done());
   }());
+}
+
+TEST(event, a_waiter_woken_before_the_event_was_destroyed_returns) {
+  // It has what it waited for: the event was set. It used to throw std::logic_error.
+  std::string outcome = dualiter::run([]() -> task<std::string> {
+    auto e = std::make_unique<event>();
+    auto waiter = create_task([](event& e) -> task<std::string> {
+      co_await e.wait();
+      co_return "returned";
+    }(*e));
+    co_await settle();
+    e->set();
+    e.reset();  // before the waiter resumed
+    co_return co_await waiter;
+  }());
+  EXPECT_EQ(outcome, "returned");
+}
+
+namespace {
+// Waits again each time it is cancelled: its run lets go of it (see test_queue.cpp).
+task<> wait_whatever_happens(event& e, int& resumed) {
+  while (true) {
+    try {
+      co_await e.wait();
+      ++resumed;
+    } catch (const cancelled_error&) {
+    }
+  }
+}
+}  // namespace
+
+TEST(event, set_passes_over_a_waiter_let_go_of_by_its_ended_run) {
+  // Was a use-after-free (under ASan): set() scheduled it on its destroyed loop.
+  event e;
+  int resumed = 0;
+  std::vector<dualiter::task_handle<void>> stubborn;
+  {
+    auto loop = std::make_unique<dualiter::event_loop>();
+    loop->run([](event& e, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+      keep.push_back(create_task(wait_whatever_happens(e, resumed)));
+      co_await settle();
+    }(e, resumed, stubborn));
+  }
+  e.set();
+  EXPECT_TRUE(e.is_set());
+  dualiter::run(settle());
+  EXPECT_EQ(resumed, 0);
+  stubborn.clear();
 }

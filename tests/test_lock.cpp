@@ -1,4 +1,6 @@
 // lock, from asyncio.Lock's documented semantics, with its guard.
+#include <algorithm>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -16,6 +18,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -24,6 +27,7 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
 
 namespace {
@@ -32,9 +36,6 @@ task<> acquire_and_hold(lock& l) {
   auto held = co_await l.acquire();
 }
 
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
 }  // namespace
 
 TEST(lock, excludes_and_hands_over_in_the_order_of_arrival) {
@@ -169,4 +170,70 @@ TEST(lock, a_waiter_whose_frame_is_destroyed_passes_the_lock_on) {
     EXPECT_TRUE(next_got_it);
     EXPECT_FALSE(l.locked());
   }());
+}
+
+namespace {
+// Waits again each time it is cancelled: its run lets go of it (see test_queue.cpp).
+task<> acquire_whatever_happens(lock& l, int& resumed) {
+  while (true) {
+    try {
+      auto held = co_await l.acquire();
+      ++resumed;
+    } catch (const cancelled_error&) {
+    }
+  }
+}
+}  // namespace
+
+TEST(lock, release_passes_over_a_waiter_let_go_of_by_its_ended_run) {
+  // Was a use-after-free: release handed the lock to that waiter, on its destroyed loop, and
+  // the lock stayed locked for good.
+  lock l;
+  auto held = dualiter::sync_wait(l.acquire());
+  int resumed = 0;
+  std::vector<dualiter::task_handle<void>> stubborn;
+  {
+    auto loop = std::make_unique<dualiter::event_loop>();
+    loop->run([](lock& l, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+      keep.push_back(create_task(acquire_whatever_happens(l, resumed)));
+      co_await settle();
+    }(l, resumed, stubborn));
+  }
+  held.unlock();
+  EXPECT_FALSE(l.locked());
+  EXPECT_EQ(resumed, 0);
+  stubborn.clear();
+}
+
+namespace {
+task<> hold_for_two_turns(lock& l, int& inside, int& most_inside) {
+  auto held = co_await l.acquire();
+  most_inside = std::max(most_inside, ++inside);
+  co_await yield_now();
+  co_await yield_now();
+  --inside;
+}
+}  // namespace
+
+TEST(lock, release_by_hand_while_the_lock_is_handed_to_a_waiter_throws_as_python_does) {
+  // The lock is the woken waiter's until it resumes; releasing it again used to hand it to the
+  // next waiter as well: two holders at once.
+  const int most_inside = dualiter::run([]() -> task<int> {
+    lock l;
+    int inside = 0;
+    int most = 0;
+    auto held = co_await l.acquire();
+    auto first = create_task(hold_for_two_turns(l, inside, most));
+    auto second = create_task(hold_for_two_turns(l, inside, most));
+    co_await settle();
+    held.unlock();  // handed to `first`, which has not resumed yet
+    EXPECT_TRUE(l.locked());
+    const std::string message = error_of([&] { l.release(); });
+    EXPECT_TRUE(contains(message, "Lock is not acquired")) << message;
+    co_await first;
+    co_await second;
+    EXPECT_FALSE(l.locked());
+    co_return most;
+  }());
+  EXPECT_EQ(most_inside, 1);
 }

@@ -22,6 +22,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -33,6 +34,7 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
 
 static_assert(dualiter::AsyncIterable<queue<int>&>);
@@ -40,14 +42,7 @@ static_assert(!dualiter::SyncIterable<queue<int>&>);
 static_assert(
     std::is_same_v<dualiter::await_result_t<decltype(std::declval<queue<int>&>().get())>, int>);
 
-namespace {
-
-// Lets every coroutine scheduled so far run (and those they schedule, a few levels deep).
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
-
-}  // namespace
+namespace {}  // namespace
 
 TEST(queue, nowait_operations_are_fifo_and_count_as_python_does) {
   queue<std::string> q(2);
@@ -502,4 +497,125 @@ TEST(queue, a_put_of_a_move_only_type_and_lvalues_copy) {
     EXPECT_EQ(s, "kept");
     EXPECT_EQ(co_await strings.get(), "kept");
   }());
+}
+
+namespace {
+// Gets again each time it is cancelled: the end of its run cannot end it, so the run lets go
+// of it, and its frame lives on with the handle.
+task<> get_whatever_happens(queue<int>& q, int& resumed) {
+  while (true) {
+    try {
+      (void)co_await q.get();
+      ++resumed;
+    } catch (const cancelled_error&) {
+    }
+  }
+}
+}  // namespace
+
+TEST(queue, a_getter_let_go_of_by_its_ended_run_is_passed_over_by_later_puts) {
+  // Was a use-after-free: the put promised the item to that getter and scheduled it on its
+  // loop, destroyed by then; the item was lost to every later getter.
+  queue<int> q;
+  int resumed = 0;
+  std::vector<dualiter::task_handle<void>> stubborn;
+  {
+    auto loop = std::make_unique<dualiter::event_loop>();
+    loop->run(
+        [](queue<int>& q, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+          keep.push_back(create_task(get_whatever_happens(q, resumed)));
+          co_await settle();
+        }(q, resumed, stubborn));
+  }
+  q.put_nowait(1);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_EQ(dualiter::run(q.get()), 1);  // a getter of a new run takes it
+  EXPECT_EQ(resumed, 0);
+  stubborn.clear();
+}
+
+namespace {
+// An item whose move throws once, when the countdown it shares reaches zero.
+struct fragile_item {
+  int value;
+  int* moves_until_failure;
+  fragile_item(int v, int* countdown) : value(v), moves_until_failure(countdown) {}
+  fragile_item(fragile_item&& other)
+      : value(other.value), moves_until_failure(other.moves_until_failure) {
+    if (*moves_until_failure > 0 && --*moves_until_failure == 0) {
+      throw std::runtime_error("fragile_item: move failed");
+    }
+  }
+  fragile_item& operator=(fragile_item&&) = default;
+};
+
+task<> get_one(queue<fragile_item>& q, std::vector<std::string>& outcomes) {
+  try {
+    fragile_item item = co_await q.get();
+    outcomes.push_back("got " + std::to_string(item.value));
+  } catch (const std::runtime_error& e) {
+    outcomes.push_back(e.what());
+  }
+}
+}  // namespace
+
+TEST(queue, an_item_a_getter_fails_to_move_out_stays_first_and_goes_to_the_next_getter) {
+  // The getter's await throws; the item was promised to it, and must not be stranded at the
+  // front of the queue while the next getter sleeps.
+  auto outcomes = dualiter::run([]() -> task<std::vector<std::string>> {
+    queue<fragile_item> q;
+    int countdown = 0;
+    std::vector<std::string> seen;
+    auto first = create_task(get_one(q, seen));
+    auto second = create_task(get_one(q, seen));
+    co_await settle();
+    q.put_nowait(fragile_item(7, &countdown));  // promised to the first getter
+    countdown = 1;                              // its move out fails
+    co_await settle();
+    EXPECT_TRUE(q.empty());
+    co_return seen;
+  }());
+  EXPECT_EQ(outcomes, (std::vector<std::string>{"fragile_item: move failed", "got 7"}));
+}
+
+TEST(queue, an_item_the_iteration_fails_to_move_out_stays_in_the_queue) {
+  // Whichever move fails, no item is lost: anext moves the item once, straight from the queue.
+  for (int failing_move = 1; failing_move <= 3; ++failing_move) {
+    queue<fragile_item> q;
+    int countdown = 0;
+    q.put_nowait(fragile_item(1, &countdown));
+    q.put_nowait(fragile_item(2, &countdown));
+    std::vector<int> seen;
+    dualiter::sync_wait([](queue<fragile_item>& q, int& countdown, int failing_move,
+                           std::vector<int>& seen) -> task<> {
+      auto it = q.aiter();
+      countdown = failing_move;
+      try {
+        auto first = co_await it.anext();
+        seen.push_back(first->value);
+      } catch (const std::runtime_error&) {
+      }
+      countdown = 0;
+      while (!q.empty()) seen.push_back((*co_await it.anext()).value);
+    }(q, countdown, failing_move, seen));
+    EXPECT_EQ(seen, (std::vector<int>{1, 2})) << "failing move " << failing_move;
+  }
+}
+
+TEST(queue, a_put_awaited_twice_throws_instead_of_putting_its_item_again) {
+  // Its item was moved into the queue by the first await; the second used to put the
+  // moved-from item: for an int, the same value twice.
+  queue<int> q;
+  const std::string message = dualiter::sync_wait([](queue<int>& q) -> task<std::string> {
+    auto put = q.put(1);
+    co_await put;
+    try {
+      co_await put;
+    } catch (const std::logic_error& e) {
+      co_return e.what();
+    }
+    co_return "no error";
+  }(q));
+  EXPECT_TRUE(contains(message, "awaited already")) << message;
+  EXPECT_EQ(q.size(), 1u);
 }

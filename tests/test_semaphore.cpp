@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -17,6 +18,7 @@
 
 #include "support/expect.hpp"
 #include "support/manual.hpp"
+#include "support/settle.hpp"
 
 using dualiter::cancelled_error;
 using dualiter::create_task;
@@ -25,6 +27,7 @@ using dualiter::task;
 using dualiter::yield_now;
 using dualiter::testing::contains;
 using dualiter::testing::error_of;
+using dualiter::testing::settle;
 using dualiter::testing::spawn;
 
 namespace {
@@ -33,9 +36,6 @@ task<> acquire_and_hold(semaphore& s) {
   auto held = co_await s.acquire();
 }
 
-task<> settle() {
-  for (int i = 0; i < 4; ++i) co_await yield_now();
-}
 }  // namespace
 
 TEST(semaphore, never_lets_more_than_its_value_hold_it_at_once) {
@@ -142,4 +142,37 @@ TEST(semaphore, a_waiter_whose_frame_is_destroyed_passes_its_unit_on) {
     EXPECT_EQ(s.value(), 1);
     co_await settle();
   }());
+}
+
+namespace {
+// Waits again each time it is cancelled: its run lets go of it (see test_queue.cpp).
+task<> acquire_whatever_happens(semaphore& s, int& resumed) {
+  while (true) {
+    try {
+      auto held = co_await s.acquire();
+      ++resumed;
+    } catch (const cancelled_error&) {
+    }
+  }
+}
+}  // namespace
+
+TEST(semaphore, release_passes_over_a_waiter_let_go_of_by_its_ended_run) {
+  // Was a use-after-free: release handed the unit to that waiter, on its destroyed loop, and
+  // the unit was lost.
+  semaphore s(0);
+  int resumed = 0;
+  std::vector<dualiter::task_handle<void>> stubborn;
+  {
+    auto loop = std::make_unique<dualiter::event_loop>();
+    loop->run(
+        [](semaphore& s, int& resumed, std::vector<dualiter::task_handle<void>>& keep) -> task<> {
+          keep.push_back(create_task(acquire_whatever_happens(s, resumed)));
+          co_await settle();
+        }(s, resumed, stubborn));
+  }
+  s.release();
+  EXPECT_EQ(s.value(), 1);
+  EXPECT_EQ(resumed, 0);
+  stubborn.clear();
 }

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <dualiter/cancellation.hpp>
+#include <dualiter/event.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/gather.hpp>
 #include <dualiter/sync_wait.hpp>
@@ -50,7 +51,7 @@ class resumed_from_thread {
   ~resumed_from_thread() {
     for (std::thread& t : threads_) t.join();
   }
-  std::thread::id resumer_;
+  std::atomic<std::thread::id> resumer_;  // written by every resuming thread at once
 
  private:
   std::vector<std::thread> threads_;
@@ -115,6 +116,27 @@ TEST(threads, call_soon_threadsafe_from_eight_threads_runs_every_call_once_on_th
   int wrong = 0;
   for (int s : seen) wrong += s != 1;
   EXPECT_EQ(wrong, 0);
+}
+
+TEST(threads, the_first_post_from_another_thread_reaches_a_loop_busy_with_its_own_turns) {
+  // The loop looked for posts through a relaxed load of the remote queue, which the posting
+  // thread had just made: a data race under ThreadSanitizer (the queue's mutex and flags were
+  // not yet seen made). Here no stand-in has made the queue on the loop's thread first.
+  event_loop loop;
+  bool ran = false;  // touched on the loop thread only
+  std::thread poster;
+  const int turns = loop.run([&]() -> task<int> {
+    poster = std::thread([&] { loop.call_soon_threadsafe([&] { ran = true; }); });
+    int n = 0;
+    while (!ran) {
+      co_await dualiter::yield_now();
+      ++n;
+    }
+    co_return n;
+  }());
+  poster.join();
+  EXPECT_TRUE(ran);
+  EXPECT_GT(turns, 0);
 }
 
 TEST(threads, call_soon_threadsafe_keeps_each_threads_order) {
@@ -254,6 +276,34 @@ TEST(threads, run_coroutine_threadsafe_future_completes_when_the_run_ends_first)
   }
 }
 
+TEST(threads, two_to_thread_calls_that_wait_for_each_other_run_at_once) {
+  // The pool counted a thread already notified of the first call as idle for the second, which
+  // then queued behind the first: calls that need each other waited forever (Python's pool
+  // runs them at once). First among the to_thread tests: it needs a pool below its limit, with
+  // one idle thread, as the first call leaves it.
+  std::atomic<int> arrived{0};
+  auto meet = [&arrived] {
+    arrived.fetch_add(1);
+    // Bounded, so that a failure is an answer rather than a hang.
+    const auto give_up = std::chrono::steady_clock::now() + 20s;
+    while (arrived.load() < 2) {
+      if (std::chrono::steady_clock::now() > give_up) return false;
+      std::this_thread::yield();
+    }
+    return true;
+  };
+  const bool met = dualiter::run([](decltype(meet)& meet) -> task<bool> {
+    co_await dualiter::to_thread([] {});  // one thread, idle now
+    auto call = [](decltype(meet)& m) -> task<bool> { co_return co_await dualiter::to_thread(m); };
+    auto first = dualiter::create_task(call(meet));
+    auto second = dualiter::create_task(call(meet));
+    const bool a = co_await first;
+    const bool b = co_await second;
+    co_return a&& b;
+  }(meet));
+  EXPECT_TRUE(met);
+}
+
 TEST(threads, to_thread_runs_elsewhere_and_resumes_on_the_loop_thread) {
   const std::thread::id loop_thread = std::this_thread::get_id();
   auto [result, ran_elsewhere, back_on_loop] =
@@ -323,6 +373,86 @@ TEST(threads, a_cancelled_to_thread_resumes_at_once_and_its_result_is_dropped) {
   while (!finished.load()) std::this_thread::yield();
 }
 
+TEST(threads, a_to_thread_await_cancelled_from_under_sync_wait_resumes_on_its_own_loop) {
+  // Was a null dereference: the cancellation scheduled the awaiting coroutine on current_loop,
+  // which sync_wait hides.
+  std::atomic<bool> release{false};
+  std::atomic<bool> finished{false};
+  const bool cancelled = dualiter::run([&]() -> task<bool> {
+    auto waiter =
+        dualiter::create_task([](std::atomic<bool>* go, std::atomic<bool>* done) -> task<int> {
+          co_return co_await dualiter::to_thread([go, done] {
+            while (!go->load()) std::this_thread::yield();
+            *done = true;
+            return 1;
+          });
+        }(&release, &finished));
+    co_await dualiter::yield_now();  // the call is on its thread now
+    dualiter::sync_wait([](dualiter::task_handle<int>& t) -> task<> {
+      EXPECT_TRUE(t.cancel());
+      co_return;
+    }(waiter));
+    bool was_cancelled = false;
+    try {
+      (void)co_await waiter;
+    } catch (const dualiter::cancelled_error&) {
+      was_cancelled = true;
+    }
+    release = true;
+    co_return was_cancelled;
+  }());
+  EXPECT_TRUE(cancelled);
+  while (!finished.load()) std::this_thread::yield();
+}
+
+TEST(threads, a_to_thread_whose_function_fails_to_move_leaves_nothing_for_run_to_wait_for) {
+  // Was a hang: the call counted as outstanding before the function was moved into it, and
+  // the loop then waited for its result forever instead of reporting that nothing could
+  // resume the awaitable. A watchdog ends the run after a long while if it hangs.
+  struct fails_to_move {
+    int* moves_until_failure;
+    explicit fails_to_move(int* countdown) : moves_until_failure(countdown) {}
+    fails_to_move(fails_to_move&& other) : moves_until_failure(other.moves_until_failure) {
+      if (*moves_until_failure > 0 && --*moves_until_failure == 0) {
+        throw std::runtime_error("the function failed to move");
+      }
+    }
+    int operator()() const { return 1; }
+  };
+  event_loop loop;
+  std::promise<void> finished;
+  bool watchdog_fired = false;  // set on the loop thread
+  dualiter::event never_set;
+  std::thread watchdog([&, done = finished.get_future()] {
+    if (done.wait_for(10s) == std::future_status::ready) return;
+    loop.call_soon_threadsafe([&] {
+      watchdog_fired = true;
+      never_set.set();
+    });
+  });
+  int countdown = 0;
+  std::string awaited;
+  const std::string ended = error_of([&] {
+    loop.run([](int& countdown, dualiter::event& e, std::string& awaited) -> task<> {
+      auto call = dualiter::to_thread(fails_to_move(&countdown));
+      // The first move makes the awaiter; the second, into the call on its way to the pool,
+      // fails.
+      countdown = 2;
+      try {
+        (void)co_await std::move(call);
+      } catch (const std::runtime_error& error) {
+        awaited = error.what();
+      }
+      co_await e.wait();
+    }(countdown, never_set, awaited));
+  });
+  finished.set_value();
+  watchdog.join();
+  EXPECT_EQ(awaited, "the function failed to move");
+  EXPECT_FALSE(watchdog_fired);
+  EXPECT_TRUE(contains(ended, "nothing is scheduled")) << ended;
+}
+
 TEST(threads, to_thread_outside_a_loop_is_an_error) {
   auto message = error_of(
       [] { dualiter::sync_wait([]() -> task<> { co_await dualiter::to_thread([] {}); }()); });
@@ -339,7 +469,7 @@ TEST(threads, a_foreign_awaiter_resuming_from_another_thread_continues_on_the_lo
     co_return std::this_thread::get_id() == loop_thread;
   }());
   EXPECT_TRUE(on_loop);
-  EXPECT_NE(foreign.resumer_, loop_thread);
+  EXPECT_NE(foreign.resumer_.load(), loop_thread);
 }
 
 TEST(threads, run_given_a_foreign_awaiter_itself_waits_for_its_resumption_from_another_thread) {

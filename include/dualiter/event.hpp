@@ -21,7 +21,9 @@ namespace dualiter {
 /// resumed yet (as a cancelled asyncio Task does). Awaiting wait() on a clear event outside any
 /// engine (under sync_wait) throws no_running_event_loop; on a set one it returns at once
 /// anywhere, needing no loop, as in asyncio. Destroying an event while coroutines wait for it
-/// lets go of them: they are never resumed.
+/// lets go of them: they are never resumed; those that set() woke already return as usual.
+/// A coroutine still waiting when the loop's run it waits in ends is let go of too: a later
+/// set() passes it over.
 class event {
  public:
   event() noexcept = default;
@@ -55,7 +57,7 @@ class event {
     void await_suspend(std::coroutine_handle<Promise> h) noexcept {
       waiter::suspend(event_->waiting_, h);
     }
-    void await_resume() { waiter::resume_or_throw("event"); }
+    void await_resume() { waiter::end_wait(); }
 
    private:
     static void on_cancel(detail::cancel_point& point) noexcept {

@@ -108,6 +108,12 @@ class event_loop {
   /// nothing is lost silently); the calls queued after it stay queued. `f` is moved into a
   /// heap-allocated node: std::bad_alloc, or an exception from that move, leaves nothing
   /// queued.
+  ///
+  /// The loop cannot know which calls are still to come: if run's awaitable waits only for
+  /// work that other threads have yet to post (a queue fed by call_soon_threadsafe) and the
+  /// loop runs out of everything else first, run throws its "nothing is scheduled" error, where
+  /// asyncio would wait forever. Run the producing work with to_thread: while a to_thread call
+  /// is outstanding, the loop waits for posts.
   template <class F>
   void call_soon_threadsafe(F&& f);
 
@@ -141,7 +147,9 @@ class event_loop {
     explicit running_scope(event_loop& loop) noexcept
         : loop_(loop),
           saved_(std::exchange(detail::current_loop, &loop)),
-          saved_remote_(std::exchange(detail::current_remote, &loop.remote_)) {
+          saved_remote_(std::exchange(detail::current_remote, &loop.remote_)),
+          run_{detail::last_run_id.fetch_add(1, std::memory_order_relaxed) + 1,
+               std::exchange(detail::innermost_run, &run_)} {
       loop.running_ = true;
     }
     running_scope(const running_scope&) = delete;
@@ -158,12 +166,14 @@ class event_loop {
       loop_.running_ = false;
       detail::current_loop = saved_;
       detail::current_remote = saved_remote_;
+      detail::innermost_run = run_.outer;
     }
 
    private:
     event_loop& loop_;
     event_loop* saved_;
     detail::remote_slot* saved_remote_;
+    detail::live_run run_;
   };
 
   bool run_once();

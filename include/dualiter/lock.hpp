@@ -25,6 +25,11 @@ namespace dualiter {
 /// (or it becomes free), and its await throws cancelled_error; so does a waiter whose frame is
 /// destroyed. Acquiring a free lock needs no engine; waiting for one outside any engine (under
 /// sync_wait) throws no_running_event_loop.
+///
+/// Lifetimes. A lock must outlive its guards, as a std::mutex its std::unique_lock. Destroying
+/// it while coroutines wait lets go of them (never resumed); one it was handed to already
+/// resumes and throws std::logic_error. A coroutine still waiting when the loop's run it waits
+/// in ends is let go of too: a later release passes it over.
 class lock {
  public:
   class guard;
@@ -39,12 +44,19 @@ class lock {
   /// Releases the lock, handing it to the first waiter if there is one. For code that manages
   /// the lock by hand (guard::detach); a guard releases by itself. Python: release(); as there,
   /// any coroutine may release it, and releasing a lock that is not locked throws
-  /// std::runtime_error ("Lock is not acquired").
+  /// std::runtime_error ("Lock is not acquired"). So does releasing it while it is handed to a
+  /// waiter that has not resumed yet: the lock is that waiter's, and Python's is not acquired
+  /// then either (else two coroutines would go on holding it).
   void release() {
     if (!locked_) {
       throw std::runtime_error(
           "dualiter: lock::release: the lock is not acquired (Python: RuntimeError: Lock is not "
           "acquired.)");
+    }
+    if (!woken_.empty()) {
+      throw std::runtime_error(
+          "dualiter: lock::release: the lock is not acquired: it was handed to a waiting "
+          "coroutine that has not resumed yet (Python: RuntimeError: Lock is not acquired.)");
     }
     pass_on();
   }
@@ -101,12 +113,13 @@ class lock {
     return ++holding_;
   }
   void pass_on() noexcept {
-    if (waiting_.empty()) {
+    acquire_awaiter* const next = waiting_.first_live<acquire_awaiter>();
+    if (next == nullptr) {
       locked_ = false;
       ++holding_;
       return;
     }
-    static_cast<acquire_awaiter&>(waiting_.front()).holding_ = take();
+    next->holding_ = take();
     waiting_.wake_first(woken_);
   }
   void pass_on_if_held_by(std::uint64_t holding) noexcept {

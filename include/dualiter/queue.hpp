@@ -7,6 +7,7 @@
 
 #include <coroutine>
 #include <cstddef>
+#include <exception>
 #include <optional>
 #include <stdexcept>
 #include <type_traits>
@@ -45,6 +46,13 @@ class queue_shut_down : public std::runtime_error {
 };
 
 namespace detail {
+[[noreturn, gnu::cold]] inline void throw_put_awaited_twice() {
+  throw std::logic_error(
+      "dualiter: queue::put: this put was awaited already (its item is in the queue, or was "
+      "dropped); call put() again to put another (Python: RuntimeError: cannot reuse already "
+      "awaited coroutine)");
+}
+
 // Stands for an invalid T after the assertion: takes anything, so that no second error follows.
 struct invalid_queue_item {
   invalid_queue_item() = default;
@@ -63,7 +71,9 @@ struct invalid_queue_item {
 /// can take it. A waiter cancelled (or whose frame is destroyed) before it resumed passes what
 /// was promised to it to the next waiter, and its await throws cancelled_error; the item of a
 /// cancelled put was not put. Items live in one ring buffer that grows by doubling: no
-/// allocation per item.
+/// allocation per item. A put or get whose move of the item throws changes nothing (the item
+/// stays where it was), but for a T that cannot be copied and can throw while moving, which
+/// growing the buffer may leave moved-from, as std::vector does.
 ///
 /// Counting: size() counts the items a get would take now, not those promised to woken getters
 /// that have not resumed yet; full() counts those too, and slots promised to woken putters, as
@@ -72,8 +82,13 @@ struct invalid_queue_item {
 ///
 /// Awaits that need not wait need no engine (a get from a non-empty queue works under
 /// sync_wait, as in asyncio); one that must wait outside any engine throws
-/// no_running_event_loop. Destroying a queue while coroutines wait on it lets go of them:
-/// they are never resumed.
+/// no_running_event_loop.
+///
+/// Lifetimes. Destroying a queue while coroutines wait on it lets go of them: they are never
+/// resumed. Those woken already are: a getter or putter then throws std::logic_error (the
+/// item or slot promised to it went with the queue), a joiner returns. A coroutine still
+/// waiting when the loop's run it waits in ends is let go of as well: later puts and gets pass
+/// it over, and it is never resumed.
 template <class T>
 class queue {
   static_assert(std::is_object_v<T> && std::is_same_v<T, std::remove_cv_t<T>>,
@@ -174,7 +189,7 @@ class queue {
     }
     item_type await_resume() {
       if (!resume_with_item()) throw queue_shut_down();
-      return queue_->take();
+      return queue_->take_promised();
     }
 
    protected:
@@ -278,7 +293,7 @@ class queue {
     void await_suspend(std::coroutine_handle<Promise> h) noexcept {
       waiter::suspend(queue_->joiners_, h);
     }
-    void await_resume() { waiter::resume_or_throw("queue"); }
+    void await_resume() { waiter::end_wait(); }
 
    private:
     static void on_cancel(detail::cancel_point& point) noexcept {
@@ -298,18 +313,27 @@ class queue {
   }
 
   /// What put() returns: it holds the item until the put is done (an item whose put was
-  /// cancelled is destroyed with it).
+  /// cancelled is destroyed with it). It can be awaited once; a second await throws
+  /// std::logic_error.
   class put_operation {
    public:
-    put_awaiter operator co_await() & noexcept { return put_awaiter(*queue_, item_); }
-    put_awaiter operator co_await() && noexcept { return put_awaiter(*queue_, item_); }
+    put_awaiter operator co_await() & { return awaiter(); }
+    put_awaiter operator co_await() && { return awaiter(); }
 
    private:
     friend class queue;
     template <class U>
     put_operation(queue& q, U&& item) : queue_(&q), item_(static_cast<U&&>(item)) {}
+    // Once only: a second await would put the moved-from item (an int, twice).
+    put_awaiter awaiter() {
+      if (awaited_) [[unlikely]]
+        detail::throw_put_awaited_twice();
+      awaited_ = true;
+      return put_awaiter(*queue_, item_);
+    }
     queue* queue_;
     item_type item_;
+    bool awaited_ = false;
   };
 
   /// Puts `item`, waiting while the queue is full; throws queue_shut_down once it is shut down.
@@ -340,7 +364,15 @@ class queue {
       anext_result<item_type&&> await_resume() {
         if (!get_awaiter::resume_with_item()) return {};
         iterator_->current_.reset();
-        return anext_result<item_type&&>(&iterator_->current_.emplace(get_awaiter::queue_->take()));
+        queue& q = *get_awaiter::queue_;
+        try {
+          iterator_->current_.emplace(std::move(q.items_.front()));  // the only move
+        } catch (...) {
+          q.promise_item();  // it stays first in the queue, for the next getter
+          throw;
+        }
+        q.drop_front();
+        return anext_result<item_type&&>(&*iterator_->current_);
       }
 
      private:
@@ -381,23 +413,57 @@ class queue {
     ++unfinished_;
     promise_item();
   }
-  // The first item out; a slot free for the first putter if one waits.
+  // The first item out; a slot free for the first putter if one waits. If moving it out throws,
+  // it stays first in the queue (strong guarantee): T's own move is the only one, the result
+  // is elided into the caller's (NRVO; C++ does not promise it, so a T whose move may throw
+  // takes the longer way).
   item_type take() {
-    item_type item(std::move(items_.front()));
+    if constexpr (std::is_nothrow_move_constructible_v<item_type>) {
+      item_type item(std::move(items_.front()));
+      drop_front();
+      return item;
+    } else {
+      struct drop_unless_thrown {
+        queue& q;
+        int exceptions = std::uncaught_exceptions();
+        ~drop_unless_thrown() {
+          if (std::uncaught_exceptions() == exceptions) q.drop_front();
+        }
+      } drop{*this};
+      return item_type(std::move(items_.front()));
+    }
+  }
+  // take() for a getter the item was promised to: if it cannot take it, the next getter can.
+  item_type take_promised() {
+    if constexpr (std::is_nothrow_move_constructible_v<item_type>) {
+      return take();
+    } else {
+      try {
+        return take();
+      } catch (...) {
+        promise_item();
+        throw;
+      }
+    }
+  }
+  void drop_front() noexcept {
     items_.pop_front();
     promise_slot();
-    return item;
   }
   void promise_item() noexcept {
-    if (getters_.empty() || size() == 0) return;
+    if (size() == 0) return;
+    get_awaiter* const getter = getters_.first_live<get_awaiter>();
+    if (getter == nullptr) return;
     ++promised_;
-    static_cast<get_awaiter&>(getters_.front()).promised_item_ = true;
+    getter->promised_item_ = true;
     getters_.wake_first(woken_getters_);
   }
   void promise_slot() noexcept {
-    if (putters_.empty() || full()) return;
+    if (full()) return;
+    put_awaiter* const putter = putters_.first_live<put_awaiter>();
+    if (putter == nullptr) return;
     ++reserved_slots_;
-    static_cast<put_awaiter&>(putters_.front()).promised_slot_ = true;
+    putter->promised_slot_ = true;
     putters_.wake_first(woken_putters_);
   }
 

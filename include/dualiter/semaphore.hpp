@@ -25,6 +25,11 @@ namespace dualiter {
 /// it, before it resumed, passes it on, and its await throws cancelled_error; so does a waiter
 /// whose frame is destroyed. Taking a free unit needs no engine; waiting for one outside any
 /// engine (under sync_wait) throws no_running_event_loop.
+///
+/// Lifetimes. A semaphore must outlive its guards. Destroying it while coroutines wait lets go
+/// of them (never resumed); one a unit was handed to already resumes and throws
+/// std::logic_error. A coroutine still waiting when the loop's run it waits in ends is let go of
+/// too: a later release passes it over.
 class semaphore {
  public:
   class guard;
@@ -51,7 +56,8 @@ class semaphore {
   /// does not check that the unit was taken before (asyncio.BoundedSemaphore does).
   /// Throws std::overflow_error rather than count past PTRDIFF_MAX.
   void release() {
-    if (waiting_.empty() && value_ == std::numeric_limits<std::ptrdiff_t>::max()) {
+    if (value_ == std::numeric_limits<std::ptrdiff_t>::max() &&
+        waiting_.first_live<acquire_awaiter>() == nullptr) {
       throw std::overflow_error(
           "dualiter: semaphore::release: the semaphore's value would exceed PTRDIFF_MAX");
     }
@@ -102,7 +108,7 @@ class semaphore {
   // Noexcept for guards and cancelled waiters: a unit they took cannot overflow the count
   // unless units were released by hand that were never taken; then it saturates.
   void give_back() noexcept {
-    if (!waiting_.empty()) {
+    if (waiting_.first_live<acquire_awaiter>() != nullptr) {
       waiting_.wake_first(woken_);
     } else if (value_ < std::numeric_limits<std::ptrdiff_t>::max()) {
       ++value_;

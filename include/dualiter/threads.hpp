@@ -84,13 +84,17 @@ class thread_pool {
   /// Any thread. May throw (a thread cannot start, std::bad_alloc) with nothing queued.
   void submit(pool_job& job) {
     const std::lock_guard<std::mutex> lock(mutex_);
-    if (idle_ == 0 && threads_.size() < limit_) {
+    // An idle thread for every queued job, up to the limit: counting the idle threads alone
+    // would count one that was notified of the previous job and has not taken it yet, and two
+    // calls that wait for each other would then run one after the other, forever.
+    if (queued_ >= idle_ && threads_.size() < limit_) {
       threads_.reserve(limit_);
       threads_.emplace_back([this] { work(); });
     }
     job.next_job = nullptr;
     *tail_ = &job;
     tail_ = &job.next_job;
+    ++queued_;
     work_.notify_one();
   }
 
@@ -109,6 +113,7 @@ class thread_pool {
       pool_job* const job = head_;
       head_ = job->next_job;
       if (head_ == nullptr) tail_ = &head_;
+      --queued_;
       lock.unlock();
       job->execute();
       lock.lock();
@@ -122,6 +127,7 @@ class thread_pool {
   pool_job** tail_ = &head_;
   std::size_t limit_;
   std::size_t idle_ = 0;
+  std::size_t queued_ = 0;  // jobs no thread has taken yet
   bool stopping_ = false;
 };
 
@@ -133,7 +139,7 @@ template <class R, class F, class... Args>
 class thread_call final : public pool_job, public remote_work {
  public:
   thread_call(remote_core& core, F&& f, std::tuple<Args...>&& args)
-      : resumption_(core), function_(std::move(f)), args_(std::move(args)) {}
+      : function_(std::move(f)), args_(std::move(args)), resumption_(core) {}
 
   result_slot<R> result;
   std::coroutine_handle<> waiting;
@@ -172,9 +178,11 @@ class thread_call final : public pool_job, public remote_work {
   }
   void drop() noexcept override { release(); }
 
-  remote_resumption resumption_;
   F function_;
   std::tuple<Args...> args_;
+  // Made last: it counts the call as outstanding for the loop, which then waits for it, so
+  // it must not exist if moving the function or its arguments in throws.
+  remote_resumption resumption_;
   std::atomic<int> refs_{2};
 };
 
@@ -321,7 +329,8 @@ auto to_thread(F&& f, Args&&... args) {
 /// loop's run ended first (run cancels the tasks still pending), or std::future_error
 /// (broken_promise) when the task was let go of unfinished or the loop was destroyed before
 /// starting it. Posted to a loop that is not running, it starts at the next run. Do not wait on
-/// the future from the loop's own thread: that thread is the one that would fulfil it.
+/// the future from the loop's own thread: that thread is the one that would fulfil it. `loop`
+/// must be alive during this call, as for call_soon_threadsafe.
 template <class A>
 auto run_coroutine_threadsafe(A&& awaitable, event_loop& loop) {
   assert_awaitable<A>();

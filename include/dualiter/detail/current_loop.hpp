@@ -7,6 +7,8 @@
 
 #include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
 
+#include <atomic>
+#include <cstdint>
 #include <utility>
 
 #include <dualiter/detail/task_context.hpp>
@@ -76,6 +78,26 @@ class engine {
 };
 
 inline thread_local event_loop* current_loop = nullptr;
+
+/// A run of an event loop on this thread, from start to end (the loop's running_scope), with
+/// an id no other run of any loop ever has. A coroutine waiting on a primitive (event, queue,
+/// lock, semaphore) remembers the run it suspended in: once that run has ended its loop may be
+/// gone, and whatever wakes the coroutine later must not touch that loop (run_is_live).
+struct live_run {
+  std::uint64_t id;
+  live_run* outer;  // the run this one is nested in (under sync_wait), or null
+};
+inline constinit thread_local live_run* innermost_run = nullptr;
+inline std::atomic<std::uint64_t> last_run_id{0};
+
+/// True while the run `id` is on this thread's stack. Almost always the innermost one: the
+/// walk goes further only under nested runs.
+inline bool run_is_live(std::uint64_t id) noexcept {
+  for (const live_run* run = detail::innermost_run; run != nullptr; run = run->outer) {
+    if (run->id == id) return true;
+  }
+  return false;
+}
 inline thread_local engine* current_engine = nullptr;
 
 /// While alive, `e` is this thread's engine, and no loop runs (an engine may be run from inside

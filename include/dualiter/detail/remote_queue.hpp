@@ -202,8 +202,9 @@ class remote_slot {
     made->release();  // another thread won
     return *core;
   }
-  /// The core, if made; on the loop's hot path.
-  remote_core* peek() const noexcept { return core_.load(std::memory_order_relaxed); }
+  /// The core, if made; on the loop's hot path. Acquire, not relaxed: another thread may have
+  /// made it a moment ago, and its mutex and flags must be seen made (a plain load on x86).
+  remote_core* peek() const noexcept { return core_.load(std::memory_order_acquire); }
 
  private:
   std::atomic<remote_core*> core_{nullptr};

@@ -29,7 +29,9 @@ class ring_buffer {
   bool empty() const noexcept { return size_ == 0; }
   T& front() noexcept { return data_[head_]; }
 
-  /// Strong guarantee: if growing or constructing throws, nothing changed but the capacity.
+  /// Strong guarantee: if growing or constructing throws, nothing changed but the capacity;
+  /// except, as for std::vector, when growing moves a T that can throw while moving and cannot
+  /// be copied: the items stay, in order, but those moved before the throw are moved-from.
   template <class... Args>
   void emplace_back(Args&&... args) {
     if (size_ == capacity_) grow();

@@ -16,7 +16,9 @@
 // the handle without ever resuming it leaves the stand-in counted, and run then waits forever
 // (as a thread joining one that never ends would); its frame (one small block) is leaked. A
 // foreign awaiter must not destroy() the handle it was given (it never owned the coroutine);
-// the stand-in is destroyed only by dualiter.
+// the stand-in is destroyed only by dualiter. It must resume it at most once, as any coroutine
+// handle, and not after throwing from await_suspend or returning false from it (the await did
+// not suspend then, and the stand-in is gone).
 #ifndef DUALITER_DETAIL_STAND_IN_HPP
 #define DUALITER_DETAIL_STAND_IN_HPP
 

@@ -10,12 +10,19 @@
 //
 // Single-threaded, as asyncio's primitives: every coroutine using one primitive runs on one
 // thread (one event loop, or Asio spawns whose executors run on one thread).
+//
+// A primitive outlives runs of the loop: a coroutine may still wait on it when the run it
+// suspended in ends (a task that would not end, let go of by the loop, or a coroutine the user
+// owns), and the loop may be destroyed then. Such a waiter is let go of too: whatever would
+// wake it later passes it over to the next waiter (or keeps what it has), and it is never
+// resumed, as the loop drops everything else of a run that ended.
 #ifndef DUALITER_DETAIL_WAIT_LIST_HPP
 #define DUALITER_DETAIL_WAIT_LIST_HPP
 
 #include <dualiter/detail/config.hpp>  // first: below C++20 it stops with one error
 
 #include <coroutine>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -27,6 +34,45 @@
 #include <dualiter/event_loop.hpp>
 
 namespace dualiter::detail {
+
+/// The engine a waiter suspended on. The waiter keeps it itself: whoever wakes it runs in
+/// another coroutine, maybe of another engine (another Asio spawn), where current_loop and
+/// current_engine name the waker's engine, not the waiter's.
+class home_engine {
+ public:
+  home_engine() noexcept = default;
+
+  /// The engine running the awaiting coroutine, or no_running_event_loop naming what needed it.
+  static home_engine current(const char* what_needs_it) {
+    if (event_loop* const loop = event_loop::current()) {
+      return home_engine(loop, nullptr, detail::innermost_run->id);  // the loop's own run
+    }
+    if (detail::current_engine == nullptr) throw no_running_event_loop(what_needs_it);
+    return home_engine(nullptr, detail::current_engine, 0);
+  }
+
+  /// False once the loop's run that the coroutine suspended in has ended: the loop may be
+  /// destroyed, and schedule must not be called. (Another engine keeps its spawns alive.)
+  bool alive() const noexcept { return loop_ == nullptr || detail::run_is_live(run_); }
+
+  /// Resumes node.waiting in a later turn of that engine. Noexcept: the embedded loop cannot
+  /// fail; Asio fails only to allocate a handler, and then the waiter, already given what it
+  /// waited for, could never resume: std::terminate says so rather than hang.
+  void schedule(ready_node& node) const noexcept {
+    if (loop_ != nullptr) [[likely]] {
+      loop_access::schedule(*loop_, node);
+    } else {
+      other_->schedule(node);
+    }
+  }
+
+ private:
+  home_engine(event_loop* loop, engine* other, std::uint64_t run) noexcept
+      : loop_(loop), other_(other), run_(run) {}
+  event_loop* loop_ = nullptr;
+  engine* other_ = nullptr;
+  std::uint64_t run_ = 0;
+};
 
 class wait_list;
 
@@ -82,7 +128,7 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
   /// no_running_event_loop) and keeps rule 1. True: it does not suspend, a request being
   /// pending; await_resume will throw cancelled_error.
   bool cancelled_before_suspending(const char* what_needs_it) {
-    engine_ = bound_engine::require(what_needs_it);
+    engine_ = home_engine::current(what_needs_it);
     return cancel_point::take_pending();
   }
 
@@ -90,12 +136,19 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
   template <class Promise>
   void suspend(wait_list& list, std::coroutine_handle<Promise> h) noexcept;
 
-  /// await_resume's first step: out of the woken list; rule 3 (throws cancelled_error); and
-  /// an error if the primitive (`what`) was destroyed under the waiter.
-  void resume_or_throw(const char* what) {
+  /// await_resume's first step for an await that takes nothing from its primitive
+  /// (event::wait, queue::join): out of the woken list, and rule 3 (throws cancelled_error).
+  /// A waiter is resumed only once woken, so one whose primitive was destroyed since has what it
+  /// waited for all the same.
+  void end_wait() {
     woken_ = false;
     wait_link::unlink();
     cancel_point::resume();
+  }
+  /// await_resume's first step for the others: end_wait, then an error if the primitive
+  /// (`what`) was destroyed under the waiter, with what it had reserved for it.
+  void resume_or_throw(const char* what) {
+    end_wait();
     if (orphaned_) [[unlikely]]
       detail::throw_primitive_destroyed(what);
   }
@@ -110,7 +163,11 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
     if (woken_) return false;
     if (wait_link::listed()) {  // not if orphaned: its primitive is gone, it never resumes
       wait_link::unlink();
-      engine_.wake(node_);
+      if (engine_.alive()) {
+        engine_.schedule(node_);
+      } else {
+        orphaned_ = true;  // its run ended: let go of, like the rest of that run
+      }
     }
     return true;
   }
@@ -127,10 +184,7 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
  private:
   friend class wait_list;
   ready_node node_;
-  // The engine it suspended on, kept by the waiter itself: whoever wakes it runs in another
-  // coroutine, maybe of another engine (another Asio spawn), where current_loop and
-  // current_engine name the waker's engine, not the waiter's.
-  bound_engine engine_;
+  home_engine engine_;
   bool woken_ = false;
   bool orphaned_ = false;
 };
@@ -142,7 +196,8 @@ class wait_list {
   wait_list(const wait_list&) = delete;
   wait_list& operator=(const wait_list&) = delete;
   /// A primitive destroyed while coroutines wait on it (a lifetime error, as destroying a
-  /// locked std::mutex): they are let go of, never resumed (their owners destroy them).
+  /// locked std::mutex): they are let go of, never resumed (their owners destroy them). Those
+  /// woken already are resumed, and throw if what was reserved for them went with it.
   ~wait_list() {
     while (!empty()) {
       waiter& w = front();
@@ -154,6 +209,15 @@ class wait_list {
 
   bool empty() const noexcept { return head_.next_ == &head_; }
   waiter& front() noexcept { return static_cast<waiter&>(*head_.next_); }
+  /// The first waiter whose run is still live, as its derived type W, or null; those before
+  /// it, whose runs ended, are let go of on the way (never resumed, given nothing).
+  template <class W>
+  W* first_live() noexcept {
+    if (empty()) return nullptr;
+    if (front().engine_.alive()) [[likely]]
+      return &static_cast<W&>(front());
+    return static_cast<W*>(let_go_of_ended_runs());
+  }
   void push_back(waiter& w) noexcept {
     wait_link& link = w;
     link.prev_ = head_.prev_;
@@ -162,11 +226,12 @@ class wait_list {
     head_.prev_ = &link;
   }
 
-  /// Wakes the first waiter, moving it to `woken`.
+  /// Wakes the first waiter, moving it to `woken`: the one first_live just returned.
   void wake_first(wait_list& woken) noexcept { front().wake(woken); }
-  /// Wakes every waiter, in order.
+  /// Wakes every waiter, in order, moving each to `woken` (letting go of those whose runs
+  /// ended).
   void wake_all(wait_list& woken) noexcept {
-    while (!empty()) front().wake(woken);
+    while (waiter* const w = first_live<waiter>()) w->wake(woken);
   }
   /// Calls f(w) for every waiter w, as its derived type W, in order.
   template <class W, class F>
@@ -176,6 +241,17 @@ class wait_list {
   }
 
  private:
+  // Out of line: only reached once a run ended under its waiters.
+  [[gnu::noinline, gnu::cold]] waiter* let_go_of_ended_runs() noexcept {
+    while (!empty()) {
+      waiter& w = front();
+      if (w.engine_.alive()) return &w;
+      w.unlink();
+      w.orphaned_ = true;
+    }
+    return nullptr;
+  }
+
   wait_link head_;
 };
 
@@ -191,7 +267,7 @@ inline void waiter::wake(wait_list& woken) noexcept {
   wait_link::unlink();
   woken.push_back(*this);
   woken_ = true;
-  engine_.wake(node_);
+  engine_.schedule(node_);
 }
 
 }  // namespace dualiter::detail
