@@ -1175,12 +1175,12 @@ TEST(AsioStrand, a_thread_pool_stopped_under_waiting_coroutines_destroys_their_f
   EXPECT_EQ(live, 0);
 }
 
-// KNOWN BUG, not fixed here (detail/wait_list.hpp and event.hpp belong to issue 14's work): a
-// task that survives its spawn's end (it caught the cancellation and waits again on an event),
-// let go of but kept alive by a task_handle, is woken into its spawn, freed by then, when the
-// event is set later: heap-use-after-free under ASan in home_engine::schedule. The embedded
-// loop has the same bug (a second dualiter::run sets the event: stack-use-after-scope).
-// Python: call_soon on a closed loop raises "Event loop is closed". Enable once fixed.
+// KNOWN BUG (README, "Running on Asio"): a task that survives its spawn's end (it caught the
+// cancellation and waits again on an event), let go of but kept alive by a task_handle, is
+// woken into its spawn, freed by then, when the event is set later: heap-use-after-free under
+// ASan in home_engine::schedule. The embedded loop passes such waiters over by their run's id
+// (home_engine::alive); a spawn has none yet. Python: call_soon on a closed loop raises "Event
+// loop is closed". Enable once fixed.
 TEST(AsioLifetime, DISABLED_an_event_set_after_its_waiters_spawn_ended_does_not_wake_into_it) {
   dualiter::event ev;
   dualiter::task_handle<int> survivor;
