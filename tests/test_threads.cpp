@@ -5,6 +5,7 @@
 #include <coroutine>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -16,6 +17,7 @@
 #include <dualiter/event.hpp>
 #include <dualiter/event_loop.hpp>
 #include <dualiter/gather.hpp>
+#include <dualiter/queue.hpp>
 #include <dualiter/sync_wait.hpp>
 #include <dualiter/task.hpp>
 #include <dualiter/task_handle.hpp>
@@ -558,6 +560,52 @@ TEST(threads, a_foreign_awaiter_that_resumes_at_once_on_the_loop_thread_goes_on_
     co_return count;
   }());
   EXPECT_EQ(n, 10100);
+}
+
+TEST(threads, a_work_guard_keeps_run_waiting_for_a_plain_thread_that_feeds_a_queue) {
+  // Without the guard run threw "nothing is scheduled": the loop ran out of work before the
+  // thread's first post. asyncio would wait; the guard says that a post is to come.
+  dualiter::event_loop loop;
+  dualiter::queue<int> q;
+  auto guard = loop.make_work_guard();
+  EXPECT_TRUE(guard.owns_work());
+  std::thread producer([&loop, &q, g = std::move(guard)]() mutable {
+    std::this_thread::sleep_for(5ms);  // the loop is idle by then
+    for (int i = 1; i <= 100; ++i) loop.call_soon_threadsafe([&q, i] { q.put_nowait(i); });
+    loop.call_soon_threadsafe([&q] { q.shutdown(); });
+    g.reset();
+  });
+  EXPECT_FALSE(guard.owns_work());  // moved into the thread
+  long sum = 0;
+  EXPECT_NO_THROW(loop.run([&]() -> task<> {
+    for (auto it = dualiter::aiter(q); auto item = co_await dualiter::anext(it);) sum += *item;
+  }()));
+  producer.join();
+  EXPECT_EQ(sum, 5050);
+}
+
+TEST(threads, once_the_work_guard_is_released_a_deadlock_is_reported_again) {
+  dualiter::event_loop loop;
+  dualiter::event never;
+  auto guard = loop.make_work_guard();
+  std::thread releaser([g = std::move(guard)]() mutable {
+    std::this_thread::sleep_for(5ms);
+    g.reset();  // posts nothing: the loop must wake and see that nothing is to come
+  });
+  const std::string message = error_of([&] { loop.run(never.wait()); });
+  releaser.join();
+  EXPECT_TRUE(contains(message, "nothing is scheduled")) << message;
+}
+
+TEST(threads, a_work_guard_may_outlive_its_loop) {
+  std::optional<dualiter::event_loop::work_guard> kept;
+  {
+    dualiter::event_loop loop;
+    kept.emplace(loop.make_work_guard());
+    EXPECT_EQ(loop.run([]() -> task<int> { co_return 3; }()), 3);  // an awaitable that ends
+  }
+  kept->reset();  // the loop's remote queue is still there: nothing freed is touched
+  EXPECT_FALSE(kept->owns_work());
 }
 
 }  // namespace

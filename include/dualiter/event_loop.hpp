@@ -112,10 +112,15 @@ class event_loop {
   /// The loop cannot know which calls are still to come: if run's awaitable waits only for
   /// work that other threads have yet to post (a queue fed by call_soon_threadsafe) and the
   /// loop runs out of everything else first, run throws its "nothing is scheduled" error, where
-  /// asyncio would wait forever. Run the producing work with to_thread: while a to_thread call
-  /// is outstanding, the loop waits for posts.
+  /// asyncio would wait forever. Hold a work_guard (make_work_guard) while a thread may still
+  /// post, or run the producing work with to_thread: either way the loop waits for posts.
   template <class F>
   void call_soon_threadsafe(F&& f);
+
+  class work_guard;
+  /// From any thread: a guard that, while it lives, has run wait for work from other threads
+  /// instead of declaring that nothing is scheduled. Asio: make_work_guard.
+  work_guard make_work_guard();
 
  private:
   // The loop's own awaitables and adapters reach the queues through detail::loop_access.
@@ -266,7 +271,7 @@ void event_loop::run_remote() {
 bool event_loop::wait_for_remote() {
   detail::remote_core* const core = remote_.peek();
   if (core == nullptr) return false;
-  if (core->outstanding.load(std::memory_order_relaxed) == 0 || finishing_) {
+  if ((core->outstanding.load(std::memory_order_relaxed) == 0 && !core->held()) || finishing_) {
     // Nothing promised to come; work posted meanwhile may still resume the awaitable.
     take_remote();
     return remote_ready_ != nullptr;
@@ -281,6 +286,45 @@ void event_loop::sleep_until(clock::time_point deadline) {
   } else {
     std::this_thread::sleep_until(deadline);
   }
+}
+
+/// Keeps a loop's run waiting for work from other threads while it lives (see
+/// event_loop::make_work_guard): the thread that will post, or whoever hands work to it, holds
+/// one, and resets it once it will post no more. Movable; made and released on any thread; it
+/// may outlive the loop (it holds the loop's remote queue, not the loop). Not while run's
+/// awaitable has finished and the tasks left are being cancelled: then the loop waits for
+/// nothing more from other threads, as for a foreign awaiter.
+class event_loop::work_guard {
+ public:
+  explicit work_guard(event_loop& loop) : core_(&loop.remote_.get()) {
+    core_->retain();
+    core_->hold();
+  }
+  work_guard(work_guard&& other) noexcept : core_(std::exchange(other.core_, nullptr)) {}
+  work_guard& operator=(work_guard&& other) noexcept {
+    if (this != &other) {
+      reset();
+      core_ = std::exchange(other.core_, nullptr);
+    }
+    return *this;
+  }
+  ~work_guard() { reset(); }
+
+  /// Lets the loop go back to declaring a deadlock when nothing else can resume its awaitable.
+  void reset() noexcept {
+    if (detail::remote_core* const core = std::exchange(core_, nullptr)) {
+      core->unhold();
+      core->release();
+    }
+  }
+  bool owns_work() const noexcept { return core_ != nullptr; }
+
+ private:
+  detail::remote_core* core_;
+};
+
+inline event_loop::work_guard event_loop::make_work_guard() {
+  return work_guard(*this);
 }
 
 template <class F>

@@ -118,10 +118,24 @@ class remote_core {
         wake_.wait_until(lock, deadline);
       }
     } else {
-      while (head_ == nullptr) wake_.wait(lock);
+      // Until a post, or until nothing may post any more: no resumption outstanding (those
+      // come as posts) and no work guard held (released ones notify).
+      while (head_ == nullptr && (outstanding.load(std::memory_order_relaxed) != 0 || held()))
+        wake_.wait(lock);
     }
     sleeping_ = false;
   }
+
+  /// Any thread: an event_loop::work_guard begins, or ends. While one is held the loop waits
+  /// for posts instead of declaring that nothing can resume its awaitable.
+  void hold() noexcept { holds_.fetch_add(1, std::memory_order_relaxed); }
+  void unhold() noexcept {
+    holds_.fetch_sub(1, std::memory_order_relaxed);
+    // Under the lock, so that a loop about to wait sees either the new count or this notify.
+    const std::lock_guard<std::mutex> lock(mutex_);
+    if (sleeping_) wake_.notify_one();
+  }
+  bool held() const noexcept { return holds_.load(std::memory_order_relaxed) != 0; }
 
   /// The loop is being destroyed (or the engine has finished): later posts are refused, and
   /// what is queued is dropped. Once it returns, the waker is never called again.
@@ -168,6 +182,7 @@ class remote_core {
 
   std::atomic<unsigned> refs_{1};
   std::atomic<bool> pending_{false};
+  std::atomic<std::uint64_t> holds_{0};  // work guards alive, across runs (unlike outstanding)
   std::mutex mutex_;
   std::condition_variable wake_;
   remote_work* head_ = nullptr;
