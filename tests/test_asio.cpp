@@ -1175,13 +1175,11 @@ TEST(AsioStrand, a_thread_pool_stopped_under_waiting_coroutines_destroys_their_f
   EXPECT_EQ(live, 0);
 }
 
-// KNOWN BUG (README, "Running on Asio"): a task that survives its spawn's end (it caught the
-// cancellation and waits again on an event), let go of but kept alive by a task_handle, is
-// woken into its spawn, freed by then, when the event is set later: heap-use-after-free under
-// ASan in home_engine::schedule. The embedded loop passes such waiters over by their run's id
-// (home_engine::alive); a spawn has none yet. Python: call_soon on a closed loop raises "Event
-// loop is closed". Enable once fixed.
-TEST(AsioLifetime, DISABLED_an_event_set_after_its_waiters_spawn_ended_does_not_wake_into_it) {
+// A task that survives its spawn's end (it caught the cancellation and waits again on an
+// event), let go of but kept alive by a task_handle: setting the event later used to wake it
+// into its spawn, freed by then (heap-use-after-free under ASan). Its waiter is passed over now:
+// its task was let go of (Python: call_soon on a closed loop raises "Event loop is closed").
+TEST(AsioLifetime, an_event_set_after_its_waiters_spawn_ended_does_not_wake_into_it) {
   dualiter::event ev;
   dualiter::task_handle<int> survivor;
   net::io_context io;

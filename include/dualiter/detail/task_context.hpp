@@ -51,6 +51,8 @@ class cancel_point {
   /// Remembers the current task without taking its request: for an await that completes
   /// without suspending (the request waits for a real suspension, as in asyncio).
   void capture() noexcept { context_ = current_task; }
+  /// Suspended in a task its engine let go of (task_context::orphan).
+  bool in_orphaned_task() const noexcept;
   /// Rule 2.
   void enter() noexcept;
   /// Rule 3.
@@ -126,13 +128,22 @@ class task_context {
     pending_ = false;
     return true;
   }
+  /// Its engine let go of the task (it could not end when its run ended): nothing of that
+  /// engine may resume it any more, and the engine itself may be gone.
+  void orphan() noexcept { orphaned_ = true; }
+  bool orphaned() const noexcept { return orphaned_; }
 
  private:
   friend class cancel_point;
   cancel_point head_;  // a sentinel: only its next_ is used
   bool pending_ = false;
   bool delivering_ = false;
+  bool orphaned_ = false;
 };
+
+inline bool cancel_point::in_orphaned_task() const noexcept {
+  return context_ != nullptr && context_->orphaned();
+}
 
 inline bool cancel_point::take_pending() noexcept {
   context_ = current_task;

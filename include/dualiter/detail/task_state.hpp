@@ -128,6 +128,7 @@ class task_state_base : public task_record, public resume_link {
   void cancel_for_shutdown() noexcept override { (void)cancel(); }
   void orphan() noexcept override {
     orphaned_ = true;
+    context.orphan();  // its waits in queues, events, locks must not wake it into the engine
     // Nobody will resume its waiters: they wake, and their await throws.
     while (waiters_.next_waiter_ != nullptr) wake(*waiters_.next_waiter_);
     if (observer != nullptr) observer->task_ended(*this);  // a group must forget it

@@ -163,7 +163,7 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
     if (woken_) return false;
     if (wait_link::listed()) {  // not if orphaned: its primitive is gone, it never resumes
       wait_link::unlink();
-      if (engine_.alive()) {
+      if (live()) {
         engine_.schedule(node_);
       } else {
         orphaned_ = true;  // its run ended: let go of, like the rest of that run
@@ -185,6 +185,9 @@ class waiter : public inline_aware, private wait_link, protected cancel_point {
   friend class wait_list;
   ready_node node_;
   home_engine engine_;
+  /// May be woken: neither its loop's run ended (home_engine::alive) nor its task was let go of
+  /// by its engine (an Asio spawn that ended, and may be freed, under it).
+  bool live() const noexcept { return engine_.alive() && !cancel_point::in_orphaned_task(); }
   bool woken_ = false;
   bool orphaned_ = false;
 };
@@ -214,7 +217,7 @@ class wait_list {
   template <class W>
   W* first_live() noexcept {
     if (empty()) return nullptr;
-    if (front().engine_.alive()) [[likely]]
+    if (front().live()) [[likely]]
       return &static_cast<W&>(front());
     return static_cast<W*>(let_go_of_ended_runs());
   }
@@ -245,7 +248,7 @@ class wait_list {
   [[gnu::noinline, gnu::cold]] waiter* let_go_of_ended_runs() noexcept {
     while (!empty()) {
       waiter& w = front();
-      if (w.engine_.alive()) return &w;
+      if (w.live()) return &w;
       w.unlink();
       w.orphaned_ = true;
     }
