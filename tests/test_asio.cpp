@@ -706,6 +706,53 @@ TEST(AsioThreads,
   EXPECT_EQ(completions, 0);
 }
 
+// Shut down between the strand service (newer, shut down first) and the reactor (older), which
+// holds the spawn's anchor: it lets the pool thread finish its to_thread call then.
+struct release_on_shutdown : net::execution_context::service {
+  using key_type = release_on_shutdown;
+  static inline net::execution_context::id id;
+  explicit release_on_shutdown(net::execution_context& context) : service(context) {}
+  void shutdown() override {
+    go->store(true);
+    while (!returned->load()) std::this_thread::yield();
+    // Widens the window only (the test passes either way once fixed): the pool thread now posts
+    // to the shut-down strand, which destroys the handler inside the post.
+    std::this_thread::sleep_for(20ms);
+  }
+  std::shared_ptr<std::atomic<bool>> go = std::make_shared<std::atomic<bool>>(false);
+  std::shared_ptr<std::atomic<bool>> returned = std::make_shared<std::atomic<bool>>(false);
+};
+
+TEST(AsioThreads, a_to_thread_result_posted_to_a_strand_already_shut_down_does_not_deadlock) {
+  // Asio destroyed the run_remote handler inside the post, under the remote queue's lock; the
+  // spawn's release then closed that queue, locking the same mutex: both threads hung.
+  int live = 0;
+  int completions = 0;
+  std::shared_ptr<std::atomic<bool>> returned;
+  {
+    net::io_context io;
+    net::steady_timer registers_the_reactor_first(io);
+    auto& service = net::use_service<release_on_shutdown>(io);
+    returned = service.returned;
+    auto strand = net::make_strand(io);
+    auto waits = [](lifetime_counter, auto go, auto returned) -> task<int> {
+      auto work = [go, returned] {
+        while (!go->load()) std::this_thread::yield();
+        returned->store(true);
+        return 1;
+      };
+      co_return co_await dualiter::to_thread(std::move(work));
+    };
+    dualiter::asio::spawn(strand, waits(lifetime_counter(&live), service.go, service.returned),
+                          [&](std::exception_ptr, int) { ++completions; });
+    for (int i = 0; i < 20; ++i) io.poll_one();  // bounded: it waits for the thread
+    EXPECT_EQ(live, 1);
+  }
+  EXPECT_TRUE(returned->load());
+  EXPECT_EQ(live, 0);
+  EXPECT_EQ(completions, 0);
+}
+
 TEST(AsioThreads, to_thread_in_sync_wait_inside_a_spawn_has_no_loop) {
   net::io_context io;
   auto main = []() -> task<std::string> {

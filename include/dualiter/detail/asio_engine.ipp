@@ -115,8 +115,10 @@ class spawn_base : public dualiter::detail::engine {
   void release(bool invoked) noexcept {
     if (!invoked) {
       // Before the count may reach zero: no other thread revives the spawn through its remote
-      // queue once it may be destroyed (remote_posted).
-      close_remote();
+      // queue once it may be destroyed (remote_posted). Not from inside remote_posted, which
+      // holds the queue's lock (Asio destroys the handler inside the post when the strand is
+      // shut down): the anchor, which holds the spawn until then, closes it when it goes.
+      if (posting_remote_ != this) close_remote();
       abandoned_.store(true, std::memory_order_relaxed);
     }
     if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
@@ -275,6 +277,7 @@ class spawn_base : public dualiter::detail::engine {
   dualiter::detail::remote_slot remote_;      // made by the first to_thread
   /// The remote queue's waker (remote_core::set_waker): posts a run_remote.
   static void remote_posted(void* context) noexcept;
+  static inline thread_local const spawn_base* posting_remote_ = nullptr;  // see release
   // Set while the spawn lets go of its coroutines (its frames are destroyed, or its tasks
   // orphaned): a node woken then is dropped with the queues, never resumed.
   std::atomic<bool> quiet_{false};
@@ -394,12 +397,14 @@ inline void spawn_base::wake(dualiter::detail::ready_node& node) noexcept {
 // (release closes the queue before the count may reach zero for good).
 inline void spawn_base::remote_posted(void* context) noexcept {
   auto& self = *static_cast<spawn_base*>(context);
+  const spawn_base* const outer = std::exchange(posting_remote_, &self);
   try {
     self.post_remote_run(spawn_ref(self));
   } catch (...) {  // Asio could not allocate the handler: the next turn posts it again
     self.owed_remote_run_.store(true, std::memory_order_relaxed);
     self.owed_turns_.fetch_add(1, std::memory_order_relaxed);
   }
+  posting_remote_ = outer;
 }
 
 inline void spawn_base::post_owed_turns() noexcept {
