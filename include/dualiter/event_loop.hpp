@@ -330,21 +330,24 @@ inline event_loop::work_guard event_loop::make_work_guard() {
 template <class F>
 void event_loop::call_soon_threadsafe(F&& f) {
   using function = std::decay_t<F>;
-  static_assert(std::is_invocable_v<function&>,
+  constexpr bool callable = std::is_invocable_v<function&>;
+  static_assert(callable,
                 "dualiter: call_soon_threadsafe(f) calls f() with no arguments. Fix: pass a "
                 "callable taking none, a lambda capturing what it needs");
-  struct call final : detail::remote_work {
-    explicit call(F&& g) : fn(static_cast<F&&>(g)) {}
-    void run() override {
-      const std::unique_ptr<call> self(this);  // gone after the call, whether or not it throws
-      fn();
-    }
-    void drop() noexcept override { delete this; }
-    function fn;
-  };
-  auto work = std::make_unique<call>(static_cast<F&&>(f));
-  detail::remote_core& core = remote_.get();
-  if (core.post(*work)) (void)work.release();  // refused only by a loop being destroyed
+  if constexpr (callable) {  // else the assertion stays the only error
+    struct call final : detail::remote_work {
+      explicit call(F&& g) : fn(static_cast<F&&>(g)) {}
+      void run() override {
+        const std::unique_ptr<call> self(this);  // gone after the call, whether or not it throws
+        fn();
+      }
+      void drop() noexcept override { delete this; }
+      function fn;
+    };
+    auto work = std::make_unique<call>(static_cast<F&&>(f));
+    detail::remote_core& core = remote_.get();
+    if (core.post(*work)) (void)work.release();  // refused only by a loop being destroyed
+  }
 }
 
 template <class Start, class Done>

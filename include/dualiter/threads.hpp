@@ -314,11 +314,17 @@ task<void> fulfil(A awaitable, std::promise<R> promise) {
 /// outcome is dropped, as is the outcome of a call whose awaiting frame was destroyed.
 template <class F, class... Args>
 auto to_thread(F&& f, Args&&... args) {
-  static_assert(std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>,
+  constexpr bool callable = std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>;
+  static_assert(callable,
                 "dualiter: to_thread(f, args...) calls f(args...) with copies of the arguments, "
-                "and f cannot be called so");
-  return detail::to_thread_operation<std::decay_t<F>, std::decay_t<Args>...>(
-      std::decay_t<F>(static_cast<F&&>(f)), std::decay_t<Args>(static_cast<Args&&>(args))...);
+                "and f cannot be called so. Fix: pass the arguments f takes (std::ref(x) for a "
+                "reference), or wrap the call in a lambda");
+  if constexpr (callable) {
+    return detail::to_thread_operation<std::decay_t<F>, std::decay_t<Args>...>(
+        std::decay_t<F>(static_cast<F&&>(f)), std::decay_t<Args>(static_cast<Args&&>(args))...);
+  } else {
+    return detail::after_error{};  // the assertion stays the only error
+  }
 }
 
 /// From a thread other than the loop's: runs `awaitable` as a task on `loop` (from its next
